@@ -1,0 +1,247 @@
+"""The reverse-mode engine: an iterative walk of the graph in reverse topological order.
+
+``backward`` accumulates into the ``.grad`` of leaves; ``grad`` returns gradients without
+touching ``.grad``. Both run in two passes: count how many consumers each node has (an
+explicit stack, so a 20,000-op chain never meets Python's recursion limit), then release
+nodes whose consumers are all done, summing the gradients that reach each node.
+
+>>> import minigrad as mg
+>>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+>>> (dx,) = mg.grad((x * x).sum(), x)
+>>> dx
+tensor([2., 4.], dtype=float32, device='cpu')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from minigrad.errors import AutogradError
+from minigrad.function import Function
+from minigrad.gradmath import TENSOR_MATH, array_math
+from minigrad.grad_mode import STATE, detect_anomaly, set_grad_enabled
+from minigrad.tensor import Tensor
+
+__all__ = ["backward", "detect_anomaly", "grad"]
+
+
+def _as_tuple(x: Any) -> tuple[Any, ...]:
+    if x is None:
+        return ()
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _root_grads(
+    outputs: tuple[Tensor, ...], grad_outputs: tuple[Any, ...], create_graph: bool, op: str
+) -> list[tuple[Tensor, Any]]:
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise AutogradError(
+            f"{op}: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs"
+        )
+    roots = []
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{op}: outputs must be Tensors, got {type(out).__name__}")
+        if not out.requires_grad:
+            raise AutogradError(
+                f"{op}: output {i} (shape {out.shape}) does not require grad and has no "
+                "grad_fn; did you compute it under no_grad() or from tensors without "
+                "requires_grad=True?"
+            )
+        g = grad_outputs[i] if grad_outputs else None
+        if g is None:
+            if out.numel() != 1:
+                raise AutogradError(
+                    f"{op}: grad can be implicitly created only for scalar outputs; output {i} "
+                    f"has shape {out.shape}: pass a gradient of that shape"
+                )
+            g = out._backend.xp.ones(out._data.shape, dtype=out._data.dtype)
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor(g, dtype=out.dtype, device=out.device)
+            if g.shape != out.shape:
+                raise AutogradError(
+                    f"{op}: gradient for output {i} has shape {g.shape} but the output has "
+                    f"shape {out.shape}"
+                )
+            g = g if create_graph else g._data
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._make(g, None)
+        roots.append((out, g))
+    return roots
+
+
+def _run(
+    roots: list[tuple[Tensor, Any]],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: dict[Any, int] | None,
+) -> dict[int, Any]:
+    """Propagate gradients from ``roots``.
+
+    With ``capture`` (a map from leaf tensors / nodes to slot numbers) the gradients reaching
+    those are returned by slot and no ``.grad`` is touched; without it leaves accumulate.
+    """
+    captured: dict[int, Any] = {}
+    grads: dict[Function, Any] = {}
+    deps: dict[Function, int] = {}
+    nodes = []
+    for t, g in roots:
+        if t.grad_fn is None:  # a leaf as root: its gradient is the seed itself
+            _deliver_leaf(t, g, capture, captured, create_graph)
+        else:
+            node = t.grad_fn
+            grads[node] = g if node not in grads else grads[node] + g
+            nodes.append(node)
+
+    # pass 1: count consumers (iteratively)
+    stack = list(dict.fromkeys(nodes))
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            if isinstance(p, Function):
+                deps[p] = deps.get(p, 0) + 1
+                if p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+
+    # pass 2: release nodes whose consumers are done
+    ready = [n for n in dict.fromkeys(nodes) if deps.get(n, 0) == 0]
+    anomaly = STATE.anomaly
+    while ready:
+        node = ready.pop()
+        g = grads.pop(node, None)
+        if g is not None:
+            if node._pre_hooks:
+                g = _run_hooks(node._pre_hooks, g, create_graph)
+            if capture is not None and node in capture:
+                captured[capture[node]] = g
+            m = TENSOR_MATH if create_graph else array_math(node.backend.xp)
+            inputs, out = node._unpack(create_graph)
+            in_grads = node.backward(m, g, inputs, out)
+            if not retain_graph:
+                node._release()
+        else:
+            in_grads = None
+        for i, p in enumerate(node.parents):
+            if p is None:
+                continue
+            gi = None if in_grads is None else in_grads[i]
+            if gi is not None:
+                gi = node._fit_grad(i, gi, m)
+                if anomaly:
+                    node._check_grad_finite(gi if not create_graph else gi._data, i)
+            if isinstance(p, Function):
+                if gi is not None:
+                    prev = grads.get(p)
+                    grads[p] = gi if prev is None else prev + gi
+                left = deps[p] - 1
+                deps[p] = left
+                if left == 0:
+                    ready.append(p)
+            elif gi is not None:
+                _deliver_leaf(p, gi, capture, captured, create_graph)
+    return captured
+
+
+def _run_hooks(hooks: list[Any], g: Any, create_graph: bool) -> Any:
+    for hook in hooks:
+        arg = g if create_graph else Tensor._make(g, None)
+        result = hook(arg)
+        if result is not None:
+            g = result if create_graph else result._data
+    return g
+
+
+def _deliver_leaf(
+    leaf: Tensor, g: Any, capture: dict[Any, int] | None, captured: dict[int, Any],
+    create_graph: bool,
+) -> None:
+    if leaf._hooks:
+        g = _run_hooks(leaf._hooks, g, create_graph)
+    if capture is not None:
+        slot = capture.get(leaf)
+        if slot is not None:
+            prev = captured.get(slot)
+            captured[slot] = g if prev is None else prev + g
+        return
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    if leaf.grad is None:
+        # a gradient array may be shared (Add hands one array to both inputs) or read-only
+        # (a broadcast view): the leaf gets its own writable copy
+        leaf.grad = Tensor._make(g.copy(), None)
+    elif leaf.grad.shape == g.shape and leaf.grad._data.flags.writeable:
+        leaf.grad._data += g
+        leaf.grad._version += 1
+    else:
+        leaf.grad = Tensor._make(leaf.grad._data + g, None)
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    outputs = _as_tuple(tensors)
+    grad_outputs = _as_tuple(grad_tensors) if grad_tensors is not None else ()
+    if retain_graph is None:
+        retain_graph = create_graph
+    with set_grad_enabled(create_graph):
+        roots = _root_grads(outputs, grad_outputs, create_graph, "backward")
+        _run(roots, retain_graph, create_graph, None)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, leaving ``.grad`` untouched.
+
+    As ``torch.autograd.grad``: ``grad_outputs`` defaults to ones for scalar outputs;
+    ``create_graph=True`` records the backward pass so the result can be differentiated again.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor(3.0, requires_grad=True)
+    >>> (dy,) = mg.grad(x ** 3, x, create_graph=True)
+    >>> (d2y,) = mg.grad(dy, x)
+    >>> float(dy), float(d2y)
+    (27.0, 18.0)
+    """
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    grad_outs = _as_tuple(grad_outputs) if grad_outputs is not None else ()
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture: dict[Any, int] = {}
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise AutogradError(f"grad: input {i} is not a Tensor that requires grad")
+        capture[t.grad_fn if t.grad_fn is not None else t] = i
+    with set_grad_enabled(create_graph):
+        roots = _root_grads(outs, grad_outs, create_graph, "grad")
+        captured = _run(roots, retain_graph, create_graph, capture)
+    result: list[Tensor | None] = []
+    for i, t in enumerate(ins):
+        g = captured.get(i)
+        if g is None:
+            if not allow_unused:
+                raise AutogradError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+        else:
+            result.append(g if create_graph else Tensor._make(g, None))
+    return tuple(result)

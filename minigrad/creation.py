@@ -1,0 +1,219 @@
+"""Creating tensors: from data, filled, ranges, and random, as in PyTorch.
+
+Sizes are given as separate ints or one tuple (``mg.zeros(2, 3)`` or ``mg.zeros((2, 3))``);
+floating results use the default dtype (float32) unless ``dtype`` says otherwise.
+
+>>> import minigrad as mg
+>>> mg.zeros(2, 3).shape, mg.arange(5).dtype, mg.linspace(0, 1, 5)[1].item()
+((2, 3), dtype('int64'), 0.25)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.backends import backend_for
+from minigrad.errors import MinigradTypeError
+from minigrad.random import generator_for
+from minigrad.tensor import Tensor
+
+__all__ = [
+    "arange", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full", "full_like",
+    "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn", "randn_like",
+    "tensor", "zeros", "zeros_like",
+]
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A new tensor holding a copy of ``data`` (lists, scalars, NumPy arrays, Tensors).
+
+    Python floats give the default dtype (float32), ints int64, bools bool; NumPy arrays keep
+    their dtype.
+
+    >>> import minigrad as mg
+    >>> mg.tensor([[1, 2], [3, 4]]).dtype, mg.tensor(2.5).dtype
+    (dtype('int64'), dtype('float32'))
+    """
+    if isinstance(data, Tensor):
+        data = data._data.copy()
+    elif isinstance(data, np.ndarray):
+        data = data.copy()
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise MinigradTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array, None)
+
+
+def from_dlpack(obj: Any) -> Tensor:
+    """A tensor sharing memory with any DLPack producer (NumPy, CuPy, PyTorch arrays)."""
+    device_type, _ = obj.__dlpack_device__()
+    if device_type == 1:  # kDLCPU
+        return Tensor._make(np.from_dlpack(obj), None)
+    backend = backend_for("cuda")
+    return Tensor._make(backend.xp.from_dlpack(obj), None)
+
+
+def _shape(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    try:
+        shape = tuple(int(s) for s in size)
+    except TypeError:
+        raise MinigradTypeError(f"{op}: sizes must be ints, got {size!r}") from None
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{op}: sizes must be non-negative, got {shape}")
+    return shape
+
+
+def _float(dtype: Any) -> np.dtype:
+    return dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
+
+
+def _new(array: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array, None)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _filled(op: str, size: tuple[Any, ...], value: Any, dtype: Any, device: Any,
+            requires_grad: bool) -> Tensor:
+    xp = backend_for(device).xp
+    return _new(xp.full(_shape(size, op), value, dtype=dtype), requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros."""
+    return _filled("zeros", size, 0, _float(dtype), device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return _filled("ones", size, 1, _float(dtype), device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor (minigrad fills it with zeros: NumPy's empty gives garbage)."""
+    return _filled("empty", size, 0, _float(dtype), device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value``; its dtype follows the value as in PyTorch."""
+    if dtype is None:
+        dtype = dtypes.result_dtype(fill_value)
+    size = size if isinstance(size, (tuple, list)) else (size,)
+    return _filled("full", tuple(size), fill_value, dtypes.to_dtype(dtype), device, requires_grad)
+
+
+def _like(t: Tensor, dtype: Any, device: Any) -> tuple[tuple[int, ...], Any, Any]:
+    return t.shape, (t.dtype if dtype is None else dtypes.to_dtype(dtype)), (
+        t.device if device is None else device)
+
+
+def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Zeros of ``input``'s shape, dtype and device."""
+    shape, dt, dev = _like(input, dtype, device)
+    return _filled("zeros_like", shape, 0, dt, dev, requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Ones of ``input``'s shape, dtype and device."""
+    shape, dt, dev = _like(input, dtype, device)
+    return _filled("ones_like", shape, 1, dt, dev, requires_grad)
+
+
+def empty_like(input: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """As :func:`zeros_like` (minigrad never hands out uninitialised memory)."""
+    return zeros_like(input, dtype, device, requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` in ``input``'s shape, dtype and device."""
+    shape, dt, dev = _like(input, dtype, device)
+    return _filled("full_like", shape, fill_value, dt, dev, requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive); int64 unless an argument is a float.
+
+    >>> import minigrad as mg
+    >>> mg.arange(1, 2, 0.25)
+    tensor([1.  , 1.25, 1.5 , 1.75], dtype=float32, device='cpu')
+    """
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        dtype = dtypes.result_dtype(start, end, step)
+    xp = backend_for(device).xp
+    return _new(xp.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    xp = backend_for(device).xp
+    return _new(xp.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The ``n × m`` identity matrix."""
+    xp = backend_for(device).xp
+    return _new(xp.eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         generator: Any = None) -> Tensor:
+    """Uniform samples from [0, 1), from the seeded generator (see ``manual_seed``)."""
+    rng = generator or generator_for(device)
+    arr = rng.random(_shape(size, "rand")).astype(_float(dtype), copy=False)
+    return _new(backend_for(device).asarray(arr), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          generator: Any = None) -> Tensor:
+    """Standard normal samples, from the seeded generator."""
+    rng = generator or generator_for(device)
+    arr = rng.standard_normal(_shape(size, "randn")).astype(_float(dtype), copy=False)
+    return _new(backend_for(device).asarray(arr), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
+            device: Any = None, generator: Any = None) -> Tensor:
+    """Integers uniform in [low, high) (``randint(high, size=...)`` starts at 0)."""
+    if high is None:
+        low, high = 0, low
+    rng = generator or generator_for(device)
+    size = size if isinstance(size, (tuple, list)) else (size,)
+    arr = rng.integers(low, high, size=_shape(tuple(size), "randint"))
+    return Tensor._make(backend_for(device).asarray(arr, dtype=dtypes.to_dtype(dtype or "int64")),
+                        None)
+
+
+def rand_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    """Uniform samples in ``input``'s shape, dtype and device."""
+    shape, dt, dev = _like(input, dtype, device)
+    return rand(shape, dtype=dt, device=dev)
+
+
+def randn_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    """Normal samples in ``input``'s shape, dtype and device."""
+    shape, dt, dev = _like(input, dtype, device)
+    return randn(shape, dtype=dt, device=dev)

@@ -1,0 +1,211 @@
+"""The op contract: a :class:`Function` states its forward and its backward together.
+
+``forward(self, xp, *arrays, **params)`` computes on raw arrays of the backend's array module
+``xp`` and may keep small facts on ``self`` (axes, shapes). ``backward(self, m, g, inputs,
+out)`` returns one gradient per input (None where ``self.needs_input_grad[i]`` is False).
+
+Backward formulas are written over ``m``, a namespace with the same function names in two
+forms: plain arrays (fast, the default) or minigrad Tensors (recorded, when
+``create_graph=True``), so every gradient is itself differentiable. ``inputs`` and ``out`` come
+in the matching form. Broadcasting is undone by the engine, not by the ops: a backward may
+return a gradient of the broadcast output shape.
+
+>>> import minigrad as mg
+>>> from minigrad.function import Function
+>>> class Cube(Function):
+...     def forward(self, xp, x):
+...         return x * x * x
+...     def backward(self, m, g, inputs, out):
+...         (x,) = inputs
+...         return (g * 3 * x * x,)
+>>> x = mg.tensor([2.0], requires_grad=True)
+>>> Cube.apply(x).backward(mg.ones(1)); x.grad
+tensor([12.], dtype=float32, device='cpu')
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, ClassVar
+
+from minigrad.backends import Backend, backend_of
+from minigrad.errors import AnomalyError, AutogradError, DeviceError, ShapeError
+from minigrad.grad_mode import STATE
+from minigrad.tensor import Tensor
+
+__all__ = ["Function"]
+
+
+class Function:
+    """Base class of every differentiable op; an instance is one node of the graph."""
+
+    #: keep the input tensors for backward (False when backward needs only shapes)
+    save_inputs: ClassVar[bool] = True
+    #: keep the output array for backward (exp, tanh, sigmoid …)
+    save_output: ClassVar[bool] = False
+    #: False for ops whose result never carries gradient (comparisons, argmax)
+    differentiable: ClassVar[bool] = True
+
+    # filled by apply() when the node is recorded
+    parents: tuple[Any, ...]
+    needs_input_grad: tuple[bool, ...]
+    backend: Backend
+    in_meta: tuple[tuple[tuple[int, ...], Any], ...]
+
+    # ------------------------------------------------------------------ contract
+    def forward(self, xp: Any, *arrays: Any, **params: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        raise AutogradError(f"{type(self).__name__}: this op has no gradient")
+
+    # ------------------------------------------------------------------ recording
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        """Run the op on tensors and, when recording, attach the node to the result."""
+        arrays = []
+        requires = False
+        for t in inputs:
+            if type(t) is not Tensor and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"{cls.__name__}: expected Tensor inputs, got {type(t).__name__}"
+                )
+            arrays.append(t._data)
+            requires = requires or t.requires_grad
+        atype = type(arrays[0])
+        for a in arrays:
+            if type(a) is not atype:
+                _raise_device_mismatch(cls.__name__, inputs)
+        backend = backend_of(arrays[0])
+        if len(arrays) > 1 and backend.name != "numpy":
+            devices = {backend.device_of(a) for a in arrays}
+            if len(devices) > 1:
+                _raise_device_mismatch(cls.__name__, inputs)
+        node = cls.__new__(cls)
+        out = node.forward(backend.xp, *arrays, **params)
+        if type(out) is not atype:
+            out = backend.xp.asarray(out)
+        if STATE.anomaly:
+            _check_finite(cls.__name__, "forward output", out, backend, traceback.extract_stack())
+        if not (requires and STATE.grad_enabled and cls.differentiable) or out.dtype.kind != "f":
+            return Tensor._make(out, None)
+        node.parents = tuple(
+            t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
+            for t in inputs
+        )
+        node.needs_input_grad = tuple(p is not None for p in node.parents)
+        node.in_meta = tuple((a.shape, a.dtype) for a in arrays)
+        node.backend = backend
+        node._saved_inputs = inputs if cls.save_inputs else None
+        node._saved_versions = tuple(t._version for t in inputs) if cls.save_inputs else None
+        node._saved_out = out if cls.save_output else None
+        node._freed = False
+        node._pre_hooks = None
+        node._trace = traceback.extract_stack()[:-2] if STATE.anomaly else None
+        return Tensor._make(out, node)
+
+    # ------------------------------------------------------------------ engine side
+    @property
+    def name(self) -> str:
+        """The op's name as shown in errors and graphs (e.g. ``"Mul"``)."""
+        return type(self).__name__
+
+    def register_prehook(self, hook: Any) -> None:
+        """Run ``hook(grad)`` on the gradient arriving at this node's output."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+
+    def _unpack(self, create_graph: bool) -> tuple[Any, Any]:
+        """The saved inputs and output, as arrays or (for create_graph) as Tensors."""
+        if self._freed:
+            raise AutogradError(
+                f"{self.name}: trying to backward through the graph a second time (its saved "
+                "values were freed after the first backward). Pass retain_graph=True to the "
+                "first backward() if you need to call it again."
+            )
+        inputs = self._saved_inputs
+        if inputs is not None:
+            for i, (t, v) in enumerate(zip(inputs, self._saved_versions, strict=True)):
+                if t._version != v:
+                    raise AutogradError(
+                        f"{self.name}: input {i} of shape {t.shape} was modified by an in-place "
+                        f"operation after it was saved for backward (it is at version "
+                        f"{t._version}; expected version {v})"
+                    )
+            if not create_graph:
+                inputs = tuple(t._data for t in inputs)
+        out = self._saved_out
+        if create_graph and out is not None:
+            out = Tensor._make(out, self)
+        return inputs, out
+
+    def _release(self) -> None:
+        if self.save_inputs or self.save_output or self.__dict__.get("saved_aux") is not None:
+            self._saved_inputs = self._saved_out = None
+            self.__dict__.pop("saved_aux", None)
+            self._freed = True
+
+    def _fit_grad(self, i: int, g: Any, m: Any) -> Any:
+        """Undo broadcasting and match the input's dtype; reject impossible shapes."""
+        shape, dtype = self.in_meta[i]
+        if g.shape != shape:
+            if not _reducible(g.shape, shape):
+                raise AutogradError(
+                    f"{self.name} returned an invalid gradient for input {i}: got shape "
+                    f"{tuple(g.shape)}, expected {tuple(shape)} (or a shape it broadcasts to); "
+                    f"input shapes {[tuple(s) for s, _ in self.in_meta]}"
+                )
+            g = m.sum_to(g, shape)
+        if g.dtype != dtype:
+            if g.dtype.kind != "f":
+                raise AutogradError(
+                    f"{self.name} returned a gradient of dtype {g.dtype} for input {i} "
+                    f"of dtype {dtype}"
+                )
+            g = m.astype(g, dtype)
+        return g
+
+    def _check_grad_finite(self, g: Any, i: int) -> None:
+        _check_finite(self.name, f"gradient for input {i}", g, self.backend, self._trace)
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
+
+
+def _reducible(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """True if ``shape`` broadcasts to ``grad_shape`` (so summing undoes the broadcast)."""
+    if len(shape) > len(grad_shape):
+        return False
+    for s, gs in zip(reversed(shape), reversed(grad_shape), strict=False):
+        if s != gs and s != 1:
+            return False
+    return True
+
+
+def _raise_device_mismatch(op: str, inputs: tuple[Tensor, ...]) -> None:
+    listed = ", ".join(f"input {i} on {t.device}" for i, t in enumerate(inputs))
+    raise DeviceError(f"{op}: expected all tensors on one device, got {listed}")
+
+
+def _check_finite(op: str, what: str, array: Any, backend: Backend, trace: Any) -> None:
+    if array.dtype.kind not in "fc":
+        return
+    xp = backend.xp
+    finite = xp.isfinite(array)
+    if bool(finite.all()):
+        return
+    bad = array[~finite].ravel()[0]
+    kind = "NaN" if bool(xp.isnan(bad)) else ("inf" if bad > 0 else "-inf")
+    where = ""
+    if trace:
+        frames = [f for f in trace if "/minigrad/" not in f.filename.replace("\\", "/")]
+        if frames:
+            f = frames[-1]
+            where = f"\nthe op was created at {f.filename}:{f.lineno} in {f.name}: {f.line}"
+    raise AnomalyError(f"anomaly: {op} produced {kind} in its {what} (shape {array.shape}){where}")
+
+
+def raise_shape(op: str, message: str) -> None:
+    """Raise a :class:`ShapeError` prefixed by the op's name (helper for ops)."""
+    raise ShapeError(f"{op}: {message}")

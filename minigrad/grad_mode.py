@@ -1,0 +1,132 @@
+"""Switches for recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled`` and anomaly mode.
+
+Each is a context manager and a decorator, as in PyTorch. The switches are process-wide
+(PyTorch's are per thread; minigrad runs ops on one thread).
+
+>>> import minigrad as mg
+>>> x = mg.ones(3, requires_grad=True)
+>>> with mg.no_grad():
+...     y = x * 2
+>>> y.requires_grad
+False
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = [
+    "detect_anomaly",
+    "enable_grad",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    grad_enabled: bool = True
+    anomaly: bool = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops are being recorded for backward."""
+    return STATE.grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside :class:`detect_anomaly`."""
+    return STATE.anomaly
+
+
+class _Switch:
+    """A context manager / decorator that sets one flag of ``STATE`` and restores it."""
+
+    _attr = "grad_enabled"
+
+    def __init__(self, value: bool) -> None:
+        self._value = value
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> _Switch:
+        self._saved.append(getattr(STATE, self._attr))
+        setattr(STATE, self._attr, self._value)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(STATE, self._attr, self._saved.pop())
+
+    def __call__(self, fn: F) -> F:
+        value, attr = self._value, self._attr
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            saved = getattr(STATE, attr)
+            setattr(STATE, attr, value)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                setattr(STATE, attr, saved)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_Switch):  # noqa: N801 - PyTorch's name
+    """Record nothing inside: results do not require grad.
+
+    >>> import minigrad as mg
+    >>> @mg.no_grad()
+    ... def double(t):
+    ...     return t * 2
+    >>> double(mg.ones(2, requires_grad=True)).requires_grad
+    False
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_Switch):  # noqa: N801 - PyTorch's name
+    """Record ops again, inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class set_grad_enabled(_Switch):  # noqa: N801 - PyTorch's name
+    """Turn recording on or off: ``with mg.set_grad_enabled(is_training): ...``."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(bool(mode))
+        STATE.grad_enabled, self._prev = bool(mode), STATE.grad_enabled
+
+    def __enter__(self) -> set_grad_enabled:
+        self._saved.append(self._prev)
+        return self
+
+
+class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name
+    """Stop at the first NaN or Inf in forward or backward, naming the op and where it was made.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([0.0], requires_grad=True)
+    >>> with mg.autograd.detect_anomaly():
+    ...     try:
+    ...         mg.log(x)
+    ...     except mg.AnomalyError as e:
+    ...         print(str(e).splitlines()[0])
+    anomaly: Log produced -inf in its forward output (shape (1,))
+    """
+
+    _attr = "anomaly"
+
+    def __init__(self) -> None:
+        super().__init__(True)

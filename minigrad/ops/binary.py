@@ -1,0 +1,284 @@
+"""Binary and ternary elementwise ops with NumPy broadcasting and PyTorch type promotion.
+
+Backward formulas return gradients of the broadcast shape; the engine sums them back to each
+input's shape.
+
+>>> import minigrad as mg
+>>> a = mg.ones(2, 3, requires_grad=True); b = mg.ones(3, requires_grad=True)
+>>> (a * b).sum().backward(); b.grad
+tensor([2., 2., 2.], dtype=float32, device='cpu')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minigrad import dtypes
+from minigrad.function import Function
+from minigrad.gradmath import register_math
+from minigrad.tensor import Tensor
+
+from ._util import broadcast_shapes, check_tensor
+
+__all__ = [
+    "add", "div", "eq", "ge", "gt", "le", "lt", "maximum", "minimum", "mul", "ne", "pow",
+    "sub", "where",
+]
+
+
+class Add(Function):
+    save_inputs = False
+
+    def forward(self, xp: Any, a: Any, b: Any) -> Any:
+        return a + b
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any]:
+        return g, g
+
+
+class Sub(Function):
+    save_inputs = False
+
+    def forward(self, xp: Any, a: Any, b: Any) -> Any:
+        return a - b
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any]:
+        return g, (-g if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    def forward(self, xp: Any, a: Any, b: Any) -> Any:
+        return a * b
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any]:
+        a, b = inputs
+        need = self.needs_input_grad
+        return (g * b if need[0] else None), (g * a if need[1] else None)
+
+
+class Div(Function):
+    def forward(self, xp: Any, a: Any, b: Any) -> Any:
+        return a / b
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any]:
+        a, b = inputs
+        need = self.needs_input_grad
+        ga = g / b if need[0] else None
+        gb = -g * a / (b * b) if need[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    """``a ** b`` for two tensors (see :class:`PowScalar` for a constant exponent)."""
+
+    def forward(self, xp: Any, a: Any, b: Any) -> Any:
+        return a**b
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any]:
+        a, b = inputs
+        need = self.needs_input_grad
+        ga = g * b * a ** (b - 1) if need[0] else None
+        gb = None
+        if need[1]:
+            zero = a == 0  # d/db a**b at a = 0 is taken as 0, as PyTorch does
+            gb = g * (a**b) * m.log(a + zero) * (1 - zero)
+        return ga, gb
+
+
+class PowScalar(Function):
+    """``x ** exponent`` for a Python-number exponent."""
+
+    def forward(self, xp: Any, x: Any, exponent: float) -> Any:
+        self.exponent = exponent
+        return x**exponent
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        p = self.exponent
+        if p == 0:
+            return (g * 0,)
+        if p == 1:
+            return (g,)
+        if p == 2:
+            return (g * 2 * inputs[0],)
+        return (g * p * inputs[0] ** (p - 1),)
+
+
+class RPowScalar(Function):
+    """``base ** x`` for a Python-number base."""
+
+    save_inputs = False
+    save_output = True
+
+    def forward(self, xp: Any, x: Any, base: float) -> Any:
+        self.log_base = float(xp.log(xp.asarray(base, dtype="float64")))
+        return base**x
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (g * out * self.log_base,)
+
+
+class _TieSplit(Function):
+    """maximum / minimum: the gradient goes to the winner, split evenly on ties."""
+
+    pick: str = "max"
+
+    def forward(self, xp: Any, a: Any, b: Any) -> Any:
+        return xp.maximum(a, b) if self.pick == "max" else xp.minimum(a, b)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any]:
+        a, b = inputs
+        half = m.where(a == b, g * 0.5, g)
+        a_wins, b_wins = (a >= b, b >= a) if self.pick == "max" else (a <= b, b <= a)
+        return half * a_wins, half * b_wins
+
+
+class Maximum(_TieSplit):
+    pick = "max"
+
+
+class Minimum(_TieSplit):
+    pick = "min"
+
+
+class Where(Function):
+    def forward(self, xp: Any, cond: Any, a: Any, b: Any) -> Any:
+        return xp.where(cond, a, b)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any, Any]:
+        cond = inputs[0]
+        ga = g * cond
+        return None, ga, g - ga
+
+
+class _Compare(Function):
+    """Comparisons: bool results, never differentiable."""
+
+    differentiable = False
+    save_inputs = False
+    ufunc = "equal"
+
+    def forward(self, xp: Any, a: Any, b: Any) -> Any:
+        return getattr(xp, self.ufunc)(a, b)
+
+
+def _compare_class(name: str, ufunc: str) -> type[Function]:
+    return type(name, (_Compare,), {"ufunc": ufunc, "__module__": __name__})
+
+
+Eq = _compare_class("Eq", "equal")
+Ne = _compare_class("Ne", "not_equal")
+Lt = _compare_class("Lt", "less")
+Le = _compare_class("Le", "less_equal")
+Gt = _compare_class("Gt", "greater")
+Ge = _compare_class("Ge", "greater_equal")
+
+for _name, _cls in [("add", Add), ("sub", Sub), ("mul", Mul), ("div", Div), ("pow", Pow),
+                    ("maximum", Maximum), ("minimum", Minimum), ("where", Where)]:
+    register_math(_name, _cls)
+
+
+def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of the promoted dtype, on the tensor operand's device."""
+    from minigrad.ops.shape import astype
+
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        da, db = a._data.dtype, b._data.dtype
+        if da != db:
+            dt = dtypes.result_dtype(a, b)
+            a = a if da == dt else astype(a, dt)
+            b = b if db == dt else astype(b, dt)
+        if a._data.shape != b._data.shape:
+            broadcast_shapes(op, a.shape, b.shape)
+        return a, b
+    ref = a if isinstance(a, Tensor) else b
+    if not isinstance(ref, Tensor):
+        raise TypeError(f"{op}: at least one operand must be a Tensor")
+    other = b if ref is a else a
+    if not isinstance(other, (bool, int, float)):
+        if hasattr(other, "shape") and hasattr(other, "dtype"):  # an array: wrap it
+            other = Tensor(other, device=ref.device)
+            return _operands(op, a if ref is a else other, other if ref is a else b)
+        raise TypeError(
+            f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a "
+            "Python number)"
+        )
+    dt = dtypes.result_dtype(ref, other)
+    if ref._data.dtype != dt:
+        ref = astype(ref, dt)
+    const = Tensor._make(ref._backend.xp.asarray(other, dtype=dt), None)
+    return (ref, const) if isinstance(a, Tensor) else (const, ref)
+
+
+def _binary(fn_cls: type[Function], op: str) -> Any:
+    def public(input: Any, other: Any) -> Tensor:
+        a, b = _operands(op, input, other)
+        return fn_cls.apply(a, b)
+
+    public.__name__ = public.__qualname__ = op
+    public.__doc__ = (
+        f"Elementwise ``{op}`` with broadcasting and PyTorch type promotion.\n\n"
+        f">>> import minigrad as mg\n>>> mg.{op}(mg.ones(2, 1), mg.ones(3)).shape\n(2, 3)\n"
+    )
+    return public
+
+
+add = _binary(Add, "add")
+sub = _binary(Sub, "sub")
+mul = _binary(Mul, "mul")
+maximum = _binary(Maximum, "maximum")
+minimum = _binary(Minimum, "minimum")
+eq = _binary(Eq, "eq")
+ne = _binary(Ne, "ne")
+lt = _binary(Lt, "lt")
+le = _binary(Le, "le")
+gt = _binary(Gt, "gt")
+ge = _binary(Ge, "ge")
+
+
+def div(input: Any, other: Any) -> Tensor:
+    """True division; integer operands give the default float dtype, as ``torch.div``.
+
+    >>> import minigrad as mg
+    >>> mg.div(mg.tensor([1, 2]), 2)
+    tensor([0.5, 1. ], dtype=float32, device='cpu')
+    """
+    a, b = _operands("div", input, other)
+    if a._data.dtype.kind != "f":
+        a, b = a.astype(dtypes.get_default_dtype()), b.astype(dtypes.get_default_dtype())
+    return Div.apply(a, b)
+
+
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``input ** exponent``; either may be a Python number.
+
+    >>> import minigrad as mg
+    >>> mg.pow(mg.tensor([2.0, 3.0]), 2)
+    tensor([4., 9.], dtype=float32, device='cpu')
+    """
+    if isinstance(input, Tensor) and isinstance(exponent, (int, float)) and not isinstance(
+        exponent, bool
+    ):
+        if input._data.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
+            input = input.astype(dtypes.get_default_dtype())
+        return PowScalar.apply(input, exponent=exponent)
+    if isinstance(exponent, Tensor) and isinstance(input, (int, float)):
+        x = exponent if exponent._data.dtype.kind == "f" else exponent.float()
+        return RPowScalar.apply(x, base=input)
+    a, b = _operands("pow", input, exponent)
+    return Pow.apply(a, b)
+
+
+def where(condition: Tensor, input: Any, other: Any) -> Tensor:
+    """Pick ``input`` where ``condition`` holds, else ``other`` (broadcasting all three).
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([-1.0, 2.0])
+    >>> mg.where(x > 0, x, 0.0)
+    tensor([0., 2.], dtype=float32, device='cpu')
+    """
+    check_tensor(condition, "where", "condition")
+    if condition._data.dtype.kind != "b":
+        condition = condition.astype(dtypes.bool_)
+    a, b = _operands("where", input, other)
+    broadcast_shapes("where", condition.shape, a.shape, b.shape)
+    return Where.apply(condition, a, b)

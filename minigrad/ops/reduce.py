@@ -1,0 +1,305 @@
+"""Reductions over ``dim`` (an int, a tuple, or None for all) with ``keepdim``.
+
+>>> import minigrad as mg
+>>> x = mg.tensor([[1.0, 5.0], [5.0, 2.0]], requires_grad=True)
+>>> x.amax().backward(); x.grad  # ties share the gradient evenly
+tensor([[0. , 0.5],
+        [0.5, 0. ]], dtype=float32, device='cpu')
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from minigrad import dtypes
+from minigrad.errors import ShapeError
+from minigrad.function import Function
+from minigrad.gradmath import register_math
+from minigrad.tensor import Tensor
+
+from ._util import check_tensor, normalize_dim, normalize_dims
+
+__all__ = [
+    "amax", "amin", "argmax", "argmin", "logsumexp", "max", "mean", "min", "prod", "std",
+    "sum", "var",
+]
+
+
+class _Reduction(Function):
+    """Shared bookkeeping: the reduced axes, the kept-dim shape and the input shape."""
+
+    def _setup(self, x: Any, dim: tuple[int, ...], keepdim: bool) -> None:
+        self.dim, self.keepdim, self.in_shape = dim, keepdim, x.shape
+        self.kshape = tuple(1 if i in dim else s for i, s in enumerate(x.shape))
+
+    def _expand(self, m: Any, t: Any) -> Any:
+        """Bring a reduced-shape value back to the input shape (through the kept dims)."""
+        if not self.keepdim:
+            t = m.reshape(t, shape=self.kshape)
+        return m.broadcast_to(t, shape=self.in_shape)
+
+
+class Sum(_Reduction):
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, dim: tuple[int, ...], keepdim: bool) -> Any:
+        self._setup(x, dim, keepdim)
+        return xp.sum(x, axis=dim, keepdims=keepdim)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (self._expand(m, g),)
+
+
+class Mean(_Reduction):
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, dim: tuple[int, ...], keepdim: bool) -> Any:
+        self._setup(x, dim, keepdim)
+        n = 1
+        for d in dim:
+            n *= x.shape[d]
+        self.n = n
+        return xp.mean(x, axis=dim, keepdims=keepdim)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (self._expand(m, g / self.n),)
+
+
+class Prod(_Reduction):
+    save_output = True
+
+    def forward(self, xp: Any, x: Any, dim: tuple[int, ...], keepdim: bool) -> Any:
+        self._setup(x, dim, keepdim)
+        return xp.prod(x, axis=dim, keepdims=keepdim)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        x = inputs[0]
+        zero = x == 0
+        # product of the other elements: out / x where x != 0; where x == 0, the product of
+        # the remaining elements (nonzero only if x is the single zero of its slice)
+        safe = x + zero  # zeros replaced by ones
+        others_nonzero = m.prod(safe, dim=self.dim, keepdim=True)
+        n_zero = m.sum(m.astype(zero, dtype=x.dtype), dim=self.dim, keepdim=True)
+        at_zero = m.broadcast_to(others_nonzero * (n_zero == 1), shape=self.in_shape)
+        out_k = self._expand(m, out)
+        grad_others = m.where(zero, at_zero, out_k / safe)
+        return (self._expand(m, g) * grad_others,)
+
+
+class _Extreme(_Reduction):
+    """amax / amin: the gradient is shared evenly among the tied extremes."""
+
+    save_output = True
+    pick = "max"
+
+    def forward(self, xp: Any, x: Any, dim: tuple[int, ...], keepdim: bool) -> Any:
+        self._setup(x, dim, keepdim)
+        return (xp.amax if self.pick == "max" else xp.amin)(x, axis=dim, keepdims=keepdim)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        x = inputs[0]
+        mask = m.astype(x == self._expand(m, out), dtype=x.dtype)
+        count = m.sum(mask, dim=self.dim, keepdim=True)
+        return (self._expand(m, g) * mask / count,)
+
+
+class Amax(_Extreme):
+    pick = "max"
+
+
+class Amin(_Extreme):
+    pick = "min"
+
+
+class SumTo(Function):
+    """Sum a broadcast gradient back to ``shape`` (the engine's un-broadcasting step)."""
+
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, shape: tuple[int, ...]) -> Any:
+        self.in_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
+        )
+        out = xp.sum(x, axis=axes, keepdims=True) if axes else x
+        return out.reshape(shape)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (m.broadcast_to(g, shape=self.in_shape),)
+
+
+class LogSumExp(_Reduction):
+    """``log(sum(exp(x)))`` computed stably around the maximum."""
+
+    save_output = True
+
+    def forward(self, xp: Any, x: Any, dim: tuple[int, ...], keepdim: bool) -> Any:
+        self._setup(x, dim, keepdim)
+        peak = xp.amax(x, axis=dim, keepdims=True)
+        peak = xp.where(xp.isfinite(peak), peak, 0)
+        out = xp.log(xp.sum(xp.exp(x - peak), axis=dim, keepdims=True)) + peak
+        return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape)
+                                                     if i not in dim))
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        x = inputs[0]
+        return (self._expand(m, g) * m.exp(x - self._expand(m, out)),)
+
+
+for _name, _cls in [("sum", Sum), ("mean", Mean), ("prod", Prod), ("amax", Amax),
+                    ("amin", Amin), ("sum_to", SumTo), ("logsumexp", LogSumExp)]:
+    register_math(_name, _cls)
+
+
+def _reduce(fn_cls: type[Function], op: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    check_tensor(input, op)
+    dims = normalize_dims(dim, input.ndim, op)
+    if fn_cls in (Amax, Amin) and input.numel() == 0:
+        raise ShapeError(f"{op}: cannot reduce an empty tensor (shape {input.shape})")
+    return fn_cls.apply(input, dim=dims, keepdim=bool(keepdim))
+
+
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (all axes when None); bool and int tensors sum to int64.
+
+    >>> import minigrad as mg
+    >>> mg.sum(mg.ones(2, 3), dim=1)
+    tensor([3., 3.], dtype=float32, device='cpu')
+    """
+    if isinstance(input, Tensor) and input._data.dtype.kind in "biu":
+        input = input.astype(dtypes.int64)
+    return _reduce(Sum, "sum", input, dim, keepdim)
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Mean over ``dim``; as PyTorch, integer input is an error (cast it first).
+
+    >>> import minigrad as mg
+    >>> mg.mean(mg.tensor([1.0, 2.0, 6.0]))
+    tensor(3., dtype=float32, device='cpu')
+    """
+    check_tensor(input, "mean")
+    if input._data.dtype.kind != "f":
+        raise TypeError(
+            f"mean: input dtype should be floating point, got {input.dtype}; use .float()"
+        )
+    return _reduce(Mean, "mean", input, dim, keepdim)
+
+
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Product over ``dim``; the gradient is exact also where elements are zero.
+
+    >>> import minigrad as mg
+    >>> mg.prod(mg.tensor([2.0, 3.0]))
+    tensor(6., dtype=float32, device='cpu')
+    """
+    return _reduce(Prod, "prod", input, dim, keepdim)
+
+
+def amax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Largest value over ``dim``; tied maxima share the gradient evenly."""
+    return _reduce(Amax, "amax", input, dim, keepdim)
+
+
+def amin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Smallest value over ``dim``; tied minima share the gradient evenly."""
+    return _reduce(Amin, "amin", input, dim, keepdim)
+
+
+def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim``, exact for large magnitudes.
+
+    >>> import minigrad as mg
+    >>> mg.logsumexp(mg.tensor([1e4, 1e4]), dim=0)
+    tensor(10000.693, dtype=float32, device='cpu')
+    """
+    return _reduce(LogSumExp, "logsumexp", input, dim, keepdim)
+
+
+class MinMax(NamedTuple):
+    """The (values, indices) pair that ``max``/``min`` with a ``dim`` return."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _arg(input: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
+    check_tensor(input, op)
+    xp = input._backend.xp
+    fn = xp.argmax if op == "argmax" else xp.argmin
+    if input.numel() == 0:
+        raise ShapeError(f"{op}: cannot take {op} of an empty tensor (shape {input.shape})")
+    if dim is None:
+        out = fn(input._data.reshape(-1))
+        if keepdim:
+            out = out.reshape((1,) * input.ndim)
+    else:
+        d = normalize_dim(dim, input.ndim, op)
+        out = fn(input._data, axis=d, keepdims=keepdim) if input.ndim else fn(input._data)
+    return Tensor._make(xp.asarray(out, dtype="int64"), None)
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
+    return _arg(input, dim, keepdim, "argmax")
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
+    return _arg(input, dim, keepdim, "argmin")
+
+
+def _minmax(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
+    if dim is None:
+        return (amax if op == "max" else amin)(input)
+    from minigrad.ops.index import gather
+
+    d = normalize_dim(dim, input.ndim, op)
+    idx = _arg(input, d, True, "argmax" if op == "max" else "argmin")
+    values = gather(input, d, idx)
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return MinMax(values, idx)
+
+
+def max(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """The largest value, or with ``dim`` a ``(values, indices)`` pair, as ``torch.max``.
+
+    With ``dim`` the gradient goes to the returned index only.
+
+    >>> import minigrad as mg
+    >>> mg.max(mg.tensor([[1.0, 3.0], [4.0, 2.0]]), dim=1).indices
+    tensor([1, 0], dtype=int64, device='cpu')
+    """
+    return _minmax(input, dim, keepdim, "max")
+
+
+def min(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """The smallest value, or with ``dim`` a ``(values, indices)`` pair, as ``torch.min``."""
+    return _minmax(input, dim, keepdim, "min")
+
+
+def var(input: Tensor, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default, as PyTorch).
+
+    >>> import minigrad as mg
+    >>> mg.var(mg.tensor([1.0, 2.0, 3.0, 4.0]))
+    tensor(1.6666666, dtype=float32, device='cpu')
+    """
+    check_tensor(input, "var")
+    dims = normalize_dims(dim, input.ndim, "var")
+    n = 1
+    for d in dims:
+        n *= input.shape[d]
+    centred = input - input.mean(dim=dims, keepdim=True)
+    return (centred * centred).sum(dim=dims, keepdim=keepdim) / builtins_max(n - correction, 0)
+
+
+def std(input: Tensor, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Tensor:
+    """Standard deviation: ``sqrt(var(input, dim, correction=correction))``."""
+    return var(input, dim, correction=correction, keepdim=keepdim).sqrt()
+
+
+def builtins_max(a: float, b: float) -> float:
+    return a if a > b else b

@@ -1,0 +1,358 @@
+"""Shape ops: reshape, permute, broadcast, concatenate, pad, dtype and device casts.
+
+>>> import minigrad as mg
+>>> x = mg.arange(6.0).reshape(2, 3)
+>>> mg.cat([x, x], dim=0).shape, x.permute(1, 0).shape, x.unsqueeze(0).shape
+((4, 3), (3, 2), (1, 2, 3))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from minigrad import dtypes
+from minigrad.backends import backend_for
+from minigrad.errors import ShapeError
+from minigrad.function import Function
+from minigrad.gradmath import register_math
+from minigrad.tensor import Tensor
+
+from ._util import broadcast_shapes, check_tensor, normalize_dim
+
+__all__ = [
+    "astype", "broadcast_to", "cat", "expand", "flatten", "pad", "permute", "reshape", "split",
+    "squeeze", "stack", "to_device", "transpose", "unsqueeze",
+]
+
+
+class Reshape(Function):
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, shape: tuple[int, ...]) -> Any:
+        self.in_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (m.reshape(g, shape=self.in_shape),)
+
+
+class Permute(Function):
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
+        self.axes = axes
+        return xp.transpose(x, axes)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        inverse = [0] * len(self.axes)
+        for i, a in enumerate(self.axes):
+            inverse[a] = i
+        return (m.permute(g, axes=tuple(inverse)),)
+
+
+class BroadcastTo(Function):
+    """Broadcast to ``shape``; backward hands the engine the full gradient to sum back."""
+
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, shape: tuple[int, ...]) -> Any:
+        return xp.broadcast_to(x, shape)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (g,)
+
+
+class Cast(Function):
+    """Change dtype; the engine casts the gradient back to the input dtype."""
+
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, dtype: Any) -> Any:
+        return x.astype(dtype)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (g,)
+
+
+class ToDevice(Function):
+    """Copy to another device; the gradient is copied back."""
+
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, device: Any) -> Any:
+        from minigrad.backends import backend_of
+
+        self.source = backend_of(x).device_of(x)
+        target = backend_for(device)
+        return target.asarray(backend_of(x).to_numpy(x) if target.name == "numpy" else x,
+                              device=device)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        if isinstance(g, Tensor):
+            return (ToDevice.apply(g, device=self.source),)
+        return (self.forward(None, g, self.source),)
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:  # result lives on another device
+        (x,) = inputs
+        node = cls.__new__(cls)
+        out = Tensor._make(node.forward(None, x._data, **params), None)
+        if x.requires_grad:
+            from minigrad.grad_mode import STATE
+
+            if STATE.grad_enabled:
+                node.parents = (x.grad_fn if x.grad_fn is not None else x,)
+                node.needs_input_grad = (True,)
+                node.in_meta = ((x.shape, x.dtype),)
+                node.backend = backend_for(params["device"])
+                node._saved_inputs = node._saved_versions = node._saved_out = None
+                node._freed, node._pre_hooks, node._trace = False, None, None
+                out.grad_fn, out._requires_grad = node, True
+        return out
+
+
+class Cat(Function):
+    save_inputs = False
+
+    def forward(self, xp: Any, *xs: Any, dim: int) -> Any:
+        self.dim = dim
+        self.sizes = [x.shape[dim] for x in xs]
+        return xp.concatenate(xs, axis=dim)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        grads, start = [], 0
+        lead = (slice(None),) * self.dim
+        for size, need in zip(self.sizes, self.needs_input_grad, strict=True):
+            grads.append(m.index(g, key=(*lead, slice(start, start + size))) if need else None)
+            start += size
+        return tuple(grads)
+
+
+class Pad(Function):
+    """Constant padding; ``widths`` is a (before, after) pair per axis."""
+
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, widths: tuple[tuple[int, int], ...], value: float) -> Any:
+        self.key = tuple(slice(lo, lo + s) for (lo, _), s in zip(widths, x.shape, strict=True))
+        return xp.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (m.index(g, key=self.key),)
+
+
+for _name, _cls in [("reshape", Reshape), ("permute", Permute), ("broadcast_to", BroadcastTo),
+                    ("astype", Cast), ("cat", Cat), ("pad", Pad)]:
+    register_math(_name, _cls)
+
+
+def _sizes(op: str, shape: Any) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    try:
+        return tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"{op}: sizes must be ints, got {shape!r}") from None
+
+
+def reshape(input: Tensor, *shape: Any) -> Tensor:
+    """Same data, new shape; one size may be -1. ``view`` is the same function (minigrad
+    has no strided storage, so there is no non-contiguous case to refuse).
+
+    >>> import minigrad as mg
+    >>> mg.arange(6).reshape(2, -1).shape
+    (2, 3)
+    """
+    check_tensor(input, "reshape")
+    sizes = _sizes("reshape", shape)
+    n = input.numel()
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    if sizes.count(-1) > 1 or any(s < -1 for s in sizes) or (
+        -1 in sizes and (known == 0 or n % known)
+    ) or (-1 not in sizes and known != n):
+        raise ShapeError(
+            f"reshape: shape {sizes} is invalid for input of shape {input.shape} ({n} elements)"
+        )
+    if -1 in sizes:
+        sizes = tuple(n // known if s == -1 else s for s in sizes)
+    if sizes == input.shape:
+        return input
+    return Reshape.apply(input, shape=sizes)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one."""
+    check_tensor(input, "flatten")
+    if input.ndim == 0:
+        return reshape(input, 1)
+    s = normalize_dim(start_dim, input.ndim, "flatten")
+    e = normalize_dim(end_dim, input.ndim, "flatten")
+    if s > e:
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(input, *input.shape[:s], -1, *input.shape[e + 1:])
+
+
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:
+    """Drop dims of size 1 (only ``dim`` when given; a dim of other size is left alone)."""
+    check_tensor(input, "squeeze")
+    if dim is None:
+        dims = {i for i, s in enumerate(input.shape) if s == 1}
+    else:
+        ds = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {d for d in (normalize_dim(d, input.ndim, "squeeze") for d in ds)
+                if input.shape[d] == 1}
+    return reshape(input, *(s for i, s in enumerate(input.shape) if i not in dims))
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a dim of size 1 at ``dim`` (which may be ``ndim``)."""
+    check_tensor(input, "unsqueeze")
+    d = normalize_dim(dim, input.ndim, "unsqueeze", allow_end=True)
+    return reshape(input, *input.shape[:d], 1, *input.shape[d:])
+
+
+def permute(input: Tensor, *dims: Any) -> Tensor:
+    """Reorder the dims: ``x.permute(2, 0, 1)``."""
+    check_tensor(input, "permute")
+    axes = tuple(normalize_dim(d, input.ndim, "permute") for d in _sizes("permute", dims))
+    if sorted(axes) != list(range(input.ndim)):
+        raise ShapeError(f"permute: dims {dims} are not a permutation of {input.ndim} dims")
+    return Permute.apply(input, axes=axes)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims."""
+    check_tensor(input, "transpose")
+    axes = list(range(input.ndim))
+    a, b = normalize_dim(dim0, input.ndim, "transpose"), normalize_dim(dim1, input.ndim,
+                                                                        "transpose")
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(input, axes=tuple(axes))
+
+
+def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
+    """Broadcast to ``shape`` (NumPy rules)."""
+    check_tensor(input, "broadcast_to")
+    shape = tuple(shape)
+    if broadcast_shapes("broadcast_to", input.shape, shape) != shape:
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {input.shape} to {shape}")
+    return input if shape == input.shape else BroadcastTo.apply(input, shape=shape)
+
+
+def expand(input: Tensor, *sizes: Any) -> Tensor:
+    """``torch.Tensor.expand``: -1 keeps a size; new leading dims may be added."""
+    sizes = _sizes("expand", sizes)
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise ShapeError(f"expand: {len(sizes)} sizes given for a tensor of {input.ndim} dims")
+    shape = tuple(input.shape[i - lead] if s == -1 and i >= lead else s
+                  for i, s in enumerate(sizes))
+    return broadcast_to(input, shape)
+
+
+def astype(input: Tensor, dtype: Any) -> Tensor:
+    """Cast to ``dtype`` (differentiable between float dtypes)."""
+    dt = dtypes.to_dtype(dtype)
+    if input._data.dtype == dt:
+        return input
+    return Cast.apply(input, dtype=dt)
+
+
+def to_device(input: Tensor, device: Any) -> Tensor:
+    """Copy to ``device`` ("cpu", "cuda", "cuda:1"); differentiable."""
+    from minigrad.backends import parse_device
+
+    dev = parse_device(device)
+    if input.device == dev:
+        return input
+    return ToDevice.apply(input, device=dev)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Concatenate along ``dim``; all other sizes must match.
+
+    >>> import minigrad as mg
+    >>> mg.cat([mg.ones(2, 1), mg.zeros(2, 2)], dim=1).shape
+    (2, 3)
+    """
+    tensors = [check_tensor(t, "cat", f"tensors[{i}]") for i, t in enumerate(tensors)]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    first = tensors[0]
+    d = normalize_dim(dim, first.ndim, "cat")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.ndim != first.ndim or any(
+            a != b for k, (a, b) in enumerate(zip(t.shape, first.shape, strict=True)) if k != d
+        ):
+            raise ShapeError(
+                f"cat: sizes must match except in dim {d}: tensors[0] has shape {first.shape} "
+                f"but tensors[{i}] has shape {t.shape}"
+            )
+    dt = dtypes.result_dtype(*tensors)
+    tensors = [astype(t, dt) for t in tensors]
+    return Cat.apply(*tensors, dim=d)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dim."""
+    tensors = [check_tensor(t, "stack", f"tensors[{i}]") for i, t in enumerate(tensors)]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise ShapeError(
+                f"stack: all tensors must have one shape: tensors[0] has {tensors[0].shape}, "
+                f"tensors[{i}] has {t.shape}"
+            )
+    d = normalize_dim(dim, tensors[0].ndim, "stack", allow_end=True)
+    return cat([unsqueeze(t, d) for t in tensors], dim=d)
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into chunks of one size (the last may be smaller) or of listed sizes."""
+    check_tensor(tensor, "split")
+    d = normalize_dim(dim, tensor.ndim, "split")
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sections = [min(size, n - s) for s in range(0, n, size)] or [0]
+    else:
+        sections = list(split_size_or_sections)
+        if sum(sections) != n:
+            raise ShapeError(f"split: sections {sections} do not add up to size {n} of dim {d}")
+    lead = (slice(None),) * d
+    out, start = [], 0
+    for s in sections:
+        out.append(tensor[(*lead, slice(start, start + s))])
+        start += s
+    return tuple(out)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Constant padding as ``torch.nn.functional.pad``: ``pad`` lists (left, right) pairs
+    starting from the last dim.
+
+    >>> import minigrad as mg
+    >>> mg.pad(mg.ones(2, 2), (1, 1, 0, 2)).shape
+    (4, 4)
+    """
+    check_tensor(input, "pad")
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ShapeError(
+            f"pad: `pad` must hold an even number of values, at most 2 per dim; got {len(pad)} "
+            f"for a tensor of shape {input.shape}"
+        )
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding is not supported, got {pad}")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return Pad.apply(input, widths=tuple(widths), value=value)

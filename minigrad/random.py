@@ -1,0 +1,49 @@
+"""Random numbers: one seeded generator per backend, set together by ``manual_seed``.
+
+>>> import minigrad as mg
+>>> _ = mg.manual_seed(0); a = mg.rand(3)
+>>> _ = mg.manual_seed(0); bool((a == mg.rand(3)).all())
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minigrad.backends import backend_for, backend_of, backends
+
+__all__ = ["initial_seed", "manual_seed"]
+
+_seed = [0]
+
+
+def manual_seed(seed: int) -> int:
+    """Seed the generators of every backend (CPU, and CUDA when loaded); returns the seed."""
+    seed = int(seed)
+    _seed[0] = seed
+    for backend in backends():
+        backend.seed(seed)
+    return seed
+
+
+def initial_seed() -> int:
+    """The seed last given to :func:`manual_seed` (0 if none)."""
+    return _seed[0]
+
+
+def generator_for(device: Any) -> Any:
+    """The backend generator (``numpy.random.Generator`` or CuPy's) of ``device``."""
+    backend = backend_for(device)
+    return backend.rng(device)
+
+
+def uniform_like_array(array: Any, a: float, b: float) -> Any:
+    backend = backend_of(array)
+    rng = backend.rng(backend.device_of(array))
+    return rng.uniform(a, b, size=array.shape).astype(array.dtype, copy=False)
+
+
+def normal_like_array(array: Any, mean: float, std: float) -> Any:
+    backend = backend_of(array)
+    rng = backend.rng(backend.device_of(array))
+    return rng.normal(mean, std, size=array.shape).astype(array.dtype, copy=False)

@@ -1,0 +1,390 @@
+"""Tensor: an array, its gradient, and the node of the graph that made it.
+
+Arithmetic and methods only forward to the functions in :mod:`minigrad.ops`; the autograd
+machinery lives in :mod:`minigrad.function` and :mod:`minigrad.autograd`.
+
+>>> import minigrad as mg
+>>> w = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> loss = (w @ mg.ones(2)).relu().sum()
+>>> loss.backward()
+>>> w.grad
+tensor([[1., 1.],
+        [1., 1.]], dtype=float32, device='cpu')
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.backends import Device, backend_for, backend_of
+from minigrad.errors import AutogradError, DeviceError, MinigradTypeError
+from minigrad.tensor_methods import TensorMethods
+
+__all__ = ["Tensor"]
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _to_array(data: Any, dtype: Any, device: Any) -> Any:
+    """Convert user data to a backend array with PyTorch's dtype inference."""
+    if isinstance(data, Tensor):
+        data = data._data
+    backend = backend_for(device)
+    if dtype is not None:
+        dtype = dtypes.to_dtype(dtype)
+    elif isinstance(data, float) or (
+        not hasattr(data, "dtype") and _infer_kind(data) == "f"
+    ):
+        dtype = dtypes.get_default_dtype()
+    arr = backend.asarray(data, dtype=dtype)
+    if arr.dtype == np.dtype("O") or arr.dtype.kind in "USV":
+        raise MinigradTypeError(f"tensor: cannot make a tensor from data of type {arr.dtype}")
+    if device is not None and backend.device_of(arr) != Device(*_split(device)):
+        arr = backend.asarray(arr, dtype=dtype, device=Device(*_split(device)))
+    return arr
+
+
+def _split(device: Any) -> tuple[str, int | None]:
+    from minigrad.backends import parse_device
+
+    d = parse_device(device)
+    return d.type, d.index
+
+
+def _infer_kind(data: Any) -> str:
+    """'f' if any leaf of a nested list is a float, else '' (NumPy infers the rest)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            return "f"
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, Tensor) and item.dtype.kind == "f":
+            return "f"
+    return ""
+
+
+class Tensor(TensorMethods):
+    """A multi-dimensional array that records the ops applied to it.
+
+    ``Tensor(data, dtype=None, requires_grad=False, device=None)`` behaves as
+    :func:`minigrad.tensor`. Only floating-point tensors can require grad.
+    """
+
+    __slots__ = ("__weakref__", "_data", "_hooks", "_requires_grad", "_version", "grad",
+                 "grad_fn", "name")
+    __array_ufunc__ = None  # make NumPy defer `ndarray * tensor` to Tensor.__rmul__
+
+    def __init__(
+        self, data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+    ) -> None:
+        self._data = _to_array(data, dtype, device)
+        self.grad: Tensor | None = None
+        self.grad_fn: Any = None
+        self._version = 0
+        self._hooks: list[Any] | None = None
+        self.name: str | None = None
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _make(data: Any, grad_fn: Any) -> Tensor:
+        """Wrap a backend array without conversion (the fast path ops use)."""
+        t = object.__new__(Tensor)
+        t._data = data
+        t.grad_fn = grad_fn
+        t._requires_grad = grad_fn is not None
+        t.grad = None
+        t._version = 0
+        t._hooks = None
+        t.name = None
+        return t
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def _backend(self) -> Any:
+        return backend_of(self._data)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def device(self) -> Device:
+        return backend_of(self._data).device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def data(self) -> Tensor:
+        """The same storage, outside the graph (changes to it are not tracked)."""
+        return Tensor._make(self._data, None)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data if isinstance(value, Tensor) else _to_array(value, None, None)
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise AutogradError(
+                "requires_grad: you can only change requires_grad of leaf tensors; use "
+                "detach() to get a tensor outside the graph"
+            )
+        if value and self._data.dtype.kind != "f":
+            raise MinigradTypeError(
+                f"requires_grad: only floating-point tensors can require gradients, this one "
+                f"has dtype {self._data.dtype} (shape {self.shape})"
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return _ops.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[_ops.normalize_dim(dim, self.ndim, "size")]
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    # ------------------------------------------------------------------ conversions
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise ValueError(
+                f"item: a Tensor with {self._data.size} elements (shape {self.shape}) cannot "
+                "be converted to a Python scalar"
+            )
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        return backend_of(self._data).to_numpy(self._data).tolist()
+
+    def numpy(self) -> np.ndarray:
+        if backend_of(self._data).name != "numpy":
+            raise DeviceError(
+                f"numpy: this tensor is on {self.device}; call .cpu() first to copy it to host "
+                "memory"
+            )
+        if self._requires_grad:
+            raise AutogradError(
+                "numpy: can't call numpy() on a tensor that requires grad; use "
+                "tensor.detach().numpy()"
+            )
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if backend_of(self._data).name != "numpy":
+            raise DeviceError(f"np.asarray: this tensor is on {self.device}; call .cpu() first")
+        arr = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self._data.__dlpack_device__()
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """``t.to(mg.float64)``, ``t.to("cuda")``, ``t.to("cpu", mg.float32)``; differentiable."""
+        for a in args:
+            if isinstance(a, (str, Device)):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None:
+            out = _ops.to_device(out, device)
+        if dtype is not None:
+            out = _ops.astype(out, dtypes.to_dtype(dtype))
+        return out
+
+    def astype(self, dtype: Any) -> Tensor:
+        return _ops.astype(self, dtypes.to_dtype(dtype))
+
+    def type(self, dtype: Any) -> Tensor:
+        return self.astype(dtype)
+
+    def float(self) -> Tensor:
+        return self.astype(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(dtypes.float64)
+
+    def half(self) -> Tensor:
+        return self.astype(dtypes.float16)
+
+    def long(self) -> Tensor:
+        return self.astype(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.astype(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.astype(dtypes.bool_)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device: int | str | None = None) -> Tensor:
+        return self.to(device if isinstance(device, str) else f"cuda:{device or 0}")
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise ValueError(
+                f"bool: the truth value of a tensor with {self._data.size} elements is "
+                "ambiguous; use .any() or .all()"
+            )
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        arr = backend_of(self._data).to_numpy(self._data)
+        body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=200)
+        extra = f", dtype={self.dtype}, device='{self.device}'"
+        if self.grad_fn is not None:
+            extra += f", grad_fn={self.grad_fn!r}"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ------------------------------------------------------------------ autograd
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None,
+        create_graph: bool = False, inputs: Any = None,
+    ) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf.
+
+        ``gradient`` is required unless the tensor has one element. Gradients add up
+        across calls; zero them between steps (``optimizer.zero_grad()``).
+        """
+        from minigrad import autograd
+
+        if inputs is None:
+            autograd.backward(self, gradient, retain_graph, create_graph)
+            return
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        grads = autograd.grad(self, inputs, gradient, retain_graph, create_graph, True)
+        for t, g in zip(inputs, grads, strict=True):
+            if g is not None:
+                t.grad = g if t.grad is None else t.grad + g
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's storage, outside the graph."""
+        return Tensor._make(self._data, None)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            return
+        ref = weakref.ref(self)
+
+        def keep(grad: Tensor) -> None:
+            t = ref()
+            if t is not None:
+                t.grad = grad if grad.grad_fn is not None else Tensor._make(grad._data.copy(), None)
+
+        self.grad_fn.register_prehook(keep)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient.
+
+        >>> import minigrad as mg
+        >>> x = mg.ones(2, requires_grad=True)
+        >>> _ = x.register_hook(lambda g: g * 10)
+        >>> x.sum().backward(); x.grad
+        tensor([10., 10.], dtype=float32, device='cpu')
+        """
+        if not self._requires_grad:
+            raise AutogradError("register_hook: cannot register a hook on a tensor that "
+                                "doesn't require gradient")
+        if self.grad_fn is not None:
+            self.grad_fn.register_prehook(hook)
+            return _HookHandle(self.grad_fn._pre_hooks, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+
+# ops need the Tensor class defined first, so they are bound after it
+from minigrad import ops as _ops  # noqa: E402
+from minigrad import tensor_methods as _methods  # noqa: E402
+
+_methods.bind_ops(_ops)

@@ -1,0 +1,343 @@
+"""Tensor's operators and op methods, each a one-line call into :mod:`minigrad.ops`.
+
+Kept apart from :mod:`minigrad.tensor` so that file holds the data and autograd state only.
+In-place methods (``add_``, ``mul_``, ``zero_``, ``t[k] = v`` …) write into the tensor's own
+array and bump its version counter, so backward can tell when a saved tensor was changed.
+
+>>> import minigrad as mg
+>>> t = mg.ones(3)
+>>> t.mul_(2).add_(1)
+tensor([3., 3., 3.], dtype=float32, device='cpu')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minigrad.errors import AutogradError
+from minigrad.grad_mode import STATE
+
+__all__ = ["TensorMethods", "bind_ops"]
+
+_ops: Any = None
+
+
+def bind_ops(ops_module: Any) -> None:
+    """Connect the methods to :mod:`minigrad.ops` (done once, when minigrad is imported)."""
+    global _ops
+    _ops = ops_module
+
+
+class TensorMethods:
+    """Operators and methods of :class:`minigrad.Tensor`."""
+
+    __slots__ = ()
+
+    # ---------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> Any:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> Any:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return _ops.abs(self)
+
+    # ---------------------------------------------------------------- comparisons
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _ops.eq(self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _ops.ne(self, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return _ops.lt(self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return _ops.le(self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return _ops.gt(self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return _ops.ge(self, other)
+
+    def __invert__(self) -> Any:
+        if self.dtype.kind != "b":
+            raise TypeError(f"~ (logical not) needs a bool tensor, got {self.dtype}")
+        return _ops.eq(self, False)
+
+    def __and__(self, other: Any) -> Any:
+        return _ops.mul(self, other).astype(self.dtype)
+
+    def __or__(self, other: Any) -> Any:
+        return _ops.maximum(self, other)
+
+    # ---------------------------------------------------------------- elementwise
+    def exp(self) -> Any:
+        return _ops.exp(self)
+
+    def log(self) -> Any:
+        return _ops.log(self)
+
+    def log1p(self) -> Any:
+        return _ops.log1p(self)
+
+    def sqrt(self) -> Any:
+        return _ops.sqrt(self)
+
+    def sin(self) -> Any:
+        return _ops.sin(self)
+
+    def cos(self) -> Any:
+        return _ops.cos(self)
+
+    def tanh(self) -> Any:
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Any:
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Any:
+        return _ops.relu(self)
+
+    def abs(self) -> Any:
+        return _ops.abs(self)
+
+    def sign(self) -> Any:
+        return _ops.sign(self)
+
+    def square(self) -> Any:
+        return _ops.square(self)
+
+    def reciprocal(self) -> Any:
+        return _ops.reciprocal(self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        return _ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def pow(self, exponent: Any) -> Any:
+        return _ops.pow(self, exponent)
+
+    def maximum(self, other: Any) -> Any:
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Any) -> Any:
+        return _ops.minimum(self, other)
+
+    def matmul(self, other: Any) -> Any:
+        return _ops.matmul(self, other)
+
+    # ---------------------------------------------------------------- reductions
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.sum(self, dim, keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.mean(self, dim, keepdim)
+
+    def prod(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.prod(self, dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.amin(self, dim, keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.min(self, dim, keepdim)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.argmin(self, dim, keepdim)
+
+    def var(self, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Any:
+        return _ops.var(self, dim, correction=correction, keepdim=keepdim)
+
+    def std(self, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Any:
+        return _ops.std(self, dim, correction=correction, keepdim=keepdim)
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def any(self) -> bool:
+        return bool(self._data.any())
+
+    def all(self) -> bool:
+        return bool(self._data.all())
+
+    # ---------------------------------------------------------------- shape
+    def reshape(self, *shape: Any) -> Any:
+        return _ops.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim: Any = None) -> Any:
+        return _ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Any:
+        return _ops.unsqueeze(self, dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Any:
+        return _ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims: Any) -> Any:
+        return _ops.permute(self, *dims)
+
+    def expand(self, *sizes: Any) -> Any:
+        return _ops.expand(self, *sizes)
+
+    def expand_as(self, other: Any) -> Any:
+        return _ops.broadcast_to(self, other.shape)
+
+    def broadcast_to(self, shape: Any) -> Any:
+        return _ops.broadcast_to(self, shape)
+
+    def view_as(self, other: Any) -> Any:
+        return _ops.reshape(self, other.shape)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> Any:
+        return _ops.split(self, split_size_or_sections, dim)
+
+    def gather(self, dim: int, index: Any) -> Any:
+        return _ops.gather(self, dim, index)
+
+    def __getitem__(self, key: Any) -> Any:
+        return _ops.index(self, key)
+
+    # ---------------------------------------------------------------- in place
+    def _assign(self, result: Any, op: str) -> Any:
+        """Write ``result`` into this tensor's array; when recording, take over its node."""
+        recording = STATE.grad_enabled and (self._requires_grad or result._requires_grad)
+        if recording and self.grad_fn is None and self._requires_grad:
+            raise AutogradError(
+                f"{op}: a leaf tensor that requires grad (shape {self.shape}) is being used in "
+                "an in-place operation; do it under `with mg.no_grad():` or out of place"
+            )
+        if result.shape != self.shape:
+            raise AutogradError(
+                f"{op}: the result has shape {result.shape}, which cannot be written in place "
+                f"into a tensor of shape {self.shape}"
+            )
+        if not getattr(getattr(self._data, "flags", None), "writeable", True):
+            self._data = self._data.copy()  # a broadcast view: give the tensor its own memory
+        self._data[...] = result._data
+        if recording:
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        self._version += 1
+        return self
+
+    def add_(self, other: Any, alpha: float = 1) -> Any:
+        return self._assign(_ops.add(self, other if alpha == 1 else other * alpha), "add_")
+
+    def sub_(self, other: Any, alpha: float = 1) -> Any:
+        return self._assign(_ops.sub(self, other if alpha == 1 else other * alpha), "sub_")
+
+    def mul_(self, other: Any) -> Any:
+        return self._assign(_ops.mul(self, other), "mul_")
+
+    def div_(self, other: Any) -> Any:
+        return self._assign(_ops.div(self, other), "div_")
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        return self._assign(_ops.clamp(self, min, max), "clamp_")
+
+    def copy_(self, src: Any) -> Any:
+        src = src if hasattr(src, "_data") else type(self)(src)
+        return self._assign(_ops.broadcast_to(src.astype(self.dtype), self.shape), "copy_")
+
+    def zero_(self) -> Any:
+        return self.fill_(0)
+
+    def fill_(self, value: float) -> Any:
+        if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
+            raise AutogradError(
+                f"fill_: a leaf tensor that requires grad (shape {self.shape}) is being used "
+                "in an in-place operation; do it under `with mg.no_grad():`"
+            )
+        self._data[...] = value
+        self._version += 1
+        if self.grad_fn is not None:
+            self.grad_fn, self._requires_grad = None, False
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Any:
+        from minigrad.random import uniform_like_array
+
+        return self._fill_random(uniform_like_array(self._data, a, b))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Any:
+        from minigrad.random import normal_like_array
+
+        return self._fill_random(normal_like_array(self._data, mean, std))
+
+    def _fill_random(self, values: Any) -> Any:
+        self._data[...] = values
+        self._version += 1
+        return self
+
+    def __iadd__(self, other: Any) -> Any:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Any:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Any:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Any:
+        return self.div_(other)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if not hasattr(value, "_data"):
+            value = type(self)._make(self._backend.xp.asarray(value, dtype=self.dtype), None)
+        elif value.dtype != self.dtype:
+            value = value.astype(self.dtype)
+        self._assign(_ops.index_put(self, key, value), "__setitem__")
