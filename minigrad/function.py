@@ -29,6 +29,7 @@ import traceback
 from typing import Any, ClassVar
 
 from minigrad.backends import Backend, backend_of
+from minigrad.backends import _BY_ARRAY_TYPE as _BACKEND_BY_TYPE
 from minigrad.errors import AnomalyError, AutogradError, DeviceError, ShapeError
 from minigrad.grad_mode import STATE
 from minigrad.tensor import Tensor
@@ -66,35 +67,44 @@ class Function:
         arrays = []
         requires = False
         for t in inputs:
-            if type(t) is not Tensor and not isinstance(t, Tensor):
+            if not isinstance(t, Tensor):
                 raise TypeError(
                     f"{cls.__name__}: expected Tensor inputs, got {type(t).__name__}"
                 )
             arrays.append(t._data)
-            requires = requires or t.requires_grad
+            if t._requires_grad:
+                requires = True
         atype = type(arrays[0])
-        for a in arrays:
-            if type(a) is not atype:
-                _raise_device_mismatch(cls.__name__, inputs)
-        backend = backend_of(arrays[0])
-        if len(arrays) > 1 and backend.name != "numpy":
-            devices = {backend.device_of(a) for a in arrays}
-            if len(devices) > 1:
+        backend = _BACKEND_BY_TYPE.get(atype) or backend_of(arrays[0])
+        if len(arrays) > 1:
+            for a in arrays:
+                if type(a) is not atype:
+                    _raise_device_mismatch(cls.__name__, inputs)
+            if backend.name != "numpy" and len({backend.device_of(a) for a in arrays}) > 1:
                 _raise_device_mismatch(cls.__name__, inputs)
         node = cls.__new__(cls)
-        out = node.forward(backend.xp, *arrays, **params)
+        if STATE.anomaly:  # NaN/Inf become an AnomalyError below, so NumPy need not warn
+            with backend.xp.errstate(all="ignore"):
+                out = node.forward(backend.xp, *arrays, **params)
+            _check_finite(cls.__name__, "forward output", out, backend, traceback.extract_stack())
+        else:
+            out = node.forward(backend.xp, *arrays, **params)
         if type(out) is not atype:
             out = backend.xp.asarray(out)
-        if STATE.anomaly:
-            _check_finite(cls.__name__, "forward output", out, backend, traceback.extract_stack())
         if not (requires and STATE.grad_enabled and cls.differentiable) or out.dtype.kind != "f":
             return Tensor._make(out, None)
-        node.parents = tuple(
-            t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
-            for t in inputs
-        )
-        node.needs_input_grad = tuple(p is not None for p in node.parents)
-        node.in_meta = tuple((a.shape, a.dtype) for a in arrays)
+        parents = []
+        meta = []
+        for t in inputs:
+            d = t._data
+            meta.append((d.shape, d.dtype))
+            if t.grad_fn is not None:
+                parents.append(t.grad_fn)
+            else:
+                parents.append(t if t._requires_grad else None)
+        node.parents = tuple(parents)
+        node.needs_input_grad = tuple([p is not None for p in parents])
+        node.in_meta = tuple(meta)
         node.backend = backend
         node._saved_inputs = inputs if cls.save_inputs else None
         node._saved_versions = tuple(t._version for t in inputs) if cls.save_inputs else None

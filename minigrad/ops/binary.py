@@ -202,9 +202,13 @@ def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
             f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a "
             "Python number)"
         )
-    dt = dtypes.result_dtype(ref, other)
-    if ref._data.dtype != dt:
-        ref = astype(ref, dt)
+    rdt = ref._data.dtype
+    if rdt.kind == "f" and type(other) is not bool:  # a number never upcasts a float tensor
+        dt = rdt
+    else:
+        dt = dtypes.result_dtype(ref, other)
+        if rdt != dt:
+            ref = astype(ref, dt)
     const = Tensor._make(ref._backend.xp.asarray(other, dtype=dt), None)
     return (ref, const) if isinstance(a, Tensor) else (const, ref)
 
