@@ -159,6 +159,8 @@ class Function:
     def _fit_grad(self, i: int, g: Any, m: Any) -> Any:
         """Undo broadcasting and match the input's dtype; reject impossible shapes."""
         shape, dtype = self.in_meta[i]
+        if type(g) is not self.backend.array_type and not isinstance(g, Tensor):
+            g = self.backend.xp.asarray(g)  # NumPy turns 0-d results into scalars
         if g.shape != shape:
             if not _reducible(g.shape, shape):
                 raise AutogradError(
