@@ -10,7 +10,7 @@ tensor([2., 4., 6.], dtype=float32, device='cpu')
 
 from minigrad._version import __version__
 from minigrad.tensor import Tensor  # noqa: I001  (Tensor first: the ops bind to it)
-from minigrad import autograd, ops
+from minigrad import autograd, cuda, ops
 from minigrad.autograd import grad
 from minigrad.backends import Device
 from minigrad.creation import (
@@ -43,7 +43,7 @@ clip = clamp
 __all__ = [
     "AnomalyError", "AutogradError", "Device", "DeviceError", "MinigradError",
     "MinigradTypeError", "ShapeError", "Tensor", "__version__", "abs", "add", "amax", "amin",
-    "arange", "argmax", "argmin", "autograd", "bool", "bool_", "broadcast_to", "cat", "clamp",
+    "arange", "argmax", "argmin", "autograd", "bool", "bool_", "broadcast_to", "cat", "clamp", "cuda",
     "clip", "cos", "div", "double", "empty", "empty_like", "enable_grad", "eq", "exp", "expand",
     "eye", "flatten", "float", "float16", "float32", "float64", "from_dlpack", "from_numpy",
     "full", "full_like", "gather", "ge", "get_default_dtype", "grad", "gt", "initial_seed",

@@ -15,12 +15,14 @@ from minigrad.backends import backend_for, backend_of, backends
 __all__ = ["initial_seed", "manual_seed"]
 
 _seed = [0]
+_seeded = [False]
 
 
 def manual_seed(seed: int) -> int:
     """Seed the generators of every backend (CPU, and CUDA when loaded); returns the seed."""
     seed = int(seed)
     _seed[0] = seed
+    _seeded[0] = True
     for backend in backends():
         backend.seed(seed)
     return seed
@@ -29,6 +31,12 @@ def manual_seed(seed: int) -> int:
 def initial_seed() -> int:
     """The seed last given to :func:`manual_seed` (0 if none)."""
     return _seed[0]
+
+
+def seed_if_set(backend: Any) -> None:
+    """Seed a backend that loads after :func:`manual_seed` was called."""
+    if _seeded[0]:
+        backend.seed(_seed[0])
 
 
 def generator_for(device: Any) -> Any:

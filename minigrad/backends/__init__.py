@@ -33,6 +33,9 @@ def _load_cuda() -> Backend:
     from minigrad.backends.cupy_backend import load_cupy_backend
 
     backend = load_cupy_backend()  # raises DeviceError saying what is missing
+    from minigrad.random import seed_if_set
+
+    seed_if_set(backend)  # a manual_seed given before CUDA loaded applies to it too
     _BY_DEVICE_TYPE["cuda"] = backend
     _BY_ARRAY_TYPE[backend.array_type] = backend
     return backend

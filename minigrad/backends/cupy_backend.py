@@ -1,0 +1,112 @@
+"""The CuPy (CUDA GPU) backend, loaded only when a tensor asks for ``"cuda"``.
+
+Importing minigrad never imports CuPy: :func:`load_cupy_backend` is called by
+``minigrad.backends.backend_for("cuda")`` on first use and explains what is missing (CuPy, or a
+GPU) when it cannot load.
+
+>>> from minigrad.backends.cupy_backend import cupy_status
+>>> isinstance(cupy_status(), str)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minigrad.backends.base import Backend, Device
+from minigrad.errors import DeviceError
+
+__all__ = ["CupyBackend", "cupy_status", "load_cupy_backend"]
+
+_INSTALL_HINT = 'pip install "minigrad[cuda]"  (CuPy 13+ for CUDA 12: cupy-cuda12x)'
+
+
+def cupy_status() -> str:
+    """``"ok"`` when CuPy imports and sees a GPU, else a sentence saying what is missing."""
+    try:
+        import cupy
+    except ImportError:
+        return f"CuPy is not installed; install it with: {_INSTALL_HINT}"
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:  # CUDA driver missing or broken
+        return f"CuPy is installed but no CUDA GPU is usable ({type(e).__name__}: {e})"
+    if count == 0:
+        return "CuPy is installed but this machine has no CUDA GPU"
+    return "ok"
+
+
+def load_cupy_backend() -> CupyBackend:
+    """The CuPy backend, or a :class:`DeviceError` saying whether CuPy or a GPU is missing."""
+    status = cupy_status()
+    if status != "ok":
+        raise DeviceError(f"device 'cuda' is not available: {status}")
+    return CupyBackend()
+
+
+class _CupyRng:
+    """NumPy-Generator-shaped methods over one seeded ``cupy.random.RandomState``."""
+
+    def __init__(self, cupy: Any, seed: int | None) -> None:
+        self._rs = cupy.random.RandomState(seed)
+
+    def random(self, size: Any = None) -> Any:
+        return self._rs.random_sample(size, dtype="float64")
+
+    def standard_normal(self, size: Any = None) -> Any:
+        return self._rs.standard_normal(size, dtype="float64")
+
+    def integers(self, low: int, high: int | None = None, size: Any = None) -> Any:
+        return self._rs.randint(low, high, size=size, dtype="int64")
+
+    def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None) -> Any:
+        return self._rs.uniform(low, high, size, dtype="float64")
+
+    def normal(self, loc: float = 0.0, scale: float = 1.0, size: Any = None) -> Any:
+        return self._rs.normal(loc, scale, size, dtype="float64")
+
+    def permutation(self, n: int) -> Any:
+        return self._rs.permutation(n)
+
+
+class CupyBackend(Backend):
+    """GPU arrays through CuPy; cuBLAS serves the GEMMs through ``xp.matmul``."""
+
+    name = "cupy"
+
+    def __init__(self) -> None:
+        import cupy
+        import cupyx
+
+        self.xp = cupy
+        self._cupyx = cupyx
+        self.array_type = cupy.ndarray
+        self._rngs: dict[int, _CupyRng] = {}
+        self._seed: int | None = None
+
+    def device_of(self, array: Any) -> Device:
+        return Device("cuda", int(array.device.id))
+
+    def asarray(self, data: Any, dtype: Any = None, device: Device | None = None) -> Any:
+        index = 0 if device is None or device.index is None else device.index
+        with self.xp.cuda.Device(index):
+            return self.xp.asarray(data, dtype=dtype)
+
+    def to_numpy(self, array: Any) -> Any:
+        return self.xp.asnumpy(array)
+
+    def scatter_add(self, target: Any, index: Any, values: Any) -> None:
+        self._cupyx.scatter_add(target, index, values)
+
+    def rng(self, device: Device) -> _CupyRng:
+        index = device.index or 0
+        rng = self._rngs.get(index)
+        if rng is None:
+            with self.xp.cuda.Device(index):
+                seed = None if self._seed is None else self._seed + index
+                rng = self._rngs[index] = _CupyRng(self.xp, seed)
+        return rng
+
+    def seed(self, seed: int) -> None:
+        self._seed = seed
+        self._rngs.clear()
