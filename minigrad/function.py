@@ -52,6 +52,7 @@ class Function:
     needs_input_grad: tuple[bool, ...]
     backend: Backend
     in_meta: tuple[tuple[tuple[int, ...], Any], ...]
+    out_meta: tuple[tuple[int, ...], Any]
 
     # ------------------------------------------------------------------ contract
     def forward(self, xp: Any, *arrays: Any, **params: Any) -> Any:  # pragma: no cover
@@ -93,6 +94,11 @@ class Function:
             out = backend.xp.asarray(out)
         if not (requires and STATE.grad_enabled and cls.differentiable) or out.dtype.kind != "f":
             return Tensor._make(out, None)
+        node._record(inputs, out, backend)
+        return Tensor._make(out, node)
+
+    def _record(self, inputs: tuple[Tensor, ...], out: Any, backend: Backend) -> None:
+        """Link this node to its inputs and save what backward needs."""
         parents = []
         meta = []
         for t in inputs:
@@ -102,17 +108,17 @@ class Function:
                 parents.append(t.grad_fn)
             else:
                 parents.append(t if t._requires_grad else None)
-        node.parents = tuple(parents)
-        node.needs_input_grad = tuple([p is not None for p in parents])
-        node.in_meta = tuple(meta)
-        node.backend = backend
-        node._saved_inputs = inputs if cls.save_inputs else None
-        node._saved_versions = tuple(t._version for t in inputs) if cls.save_inputs else None
-        node._saved_out = out if cls.save_output else None
-        node._freed = False
-        node._pre_hooks = None
-        node._trace = traceback.extract_stack()[:-2] if STATE.anomaly else None
-        return Tensor._make(out, node)
+        cls = type(self)
+        self.parents = tuple(parents)
+        self.needs_input_grad = tuple([p is not None for p in parents])
+        self.in_meta = tuple(meta)
+        self.backend = backend
+        self._saved_inputs = inputs if cls.save_inputs else None
+        self._saved_versions = tuple(t._version for t in inputs) if cls.save_inputs else None
+        self._saved_out = out if cls.save_output else None
+        self._freed = False
+        self._pre_hooks = None
+        self._trace = traceback.extract_stack()[:-3] if STATE.anomaly else None
 
     # ------------------------------------------------------------------ engine side
     @property
@@ -159,7 +165,7 @@ class Function:
     def _fit_grad(self, i: int, g: Any, m: Any) -> Any:
         """Undo broadcasting and match the input's dtype; reject impossible shapes."""
         shape, dtype = self.in_meta[i]
-        if type(g) is not self.backend.array_type and not isinstance(g, Tensor):
+        if type(g) not in _BACKEND_BY_TYPE and not isinstance(g, Tensor):
             g = self.backend.xp.asarray(g)  # NumPy turns 0-d results into scalars
         if g.shape != shape:
             if not _reducible(g.shape, shape):

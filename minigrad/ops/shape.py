@@ -94,22 +94,17 @@ class ToDevice(Function):
         return (self.forward(None, g, self.source),)
 
     @classmethod
-    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:  # result lives on another device
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        """As Function.apply, but the result lives on another backend than the input."""
+        from minigrad.grad_mode import STATE
+
         (x,) = inputs
         node = cls.__new__(cls)
-        out = Tensor._make(node.forward(None, x._data, **params), None)
-        if x.requires_grad:
-            from minigrad.grad_mode import STATE
-
-            if STATE.grad_enabled:
-                node.parents = (x.grad_fn if x.grad_fn is not None else x,)
-                node.needs_input_grad = (True,)
-                node.in_meta = ((x.shape, x.dtype),)
-                node.backend = backend_for(params["device"])
-                node._saved_inputs = node._saved_versions = node._saved_out = None
-                node._freed, node._pre_hooks, node._trace = False, None, None
-                out.grad_fn, out._requires_grad = node, True
-        return out
+        out = node.forward(None, x._data, **params)
+        if not (x.requires_grad and STATE.grad_enabled):
+            return Tensor._make(out, None)
+        node._record(inputs, out, backend_for(params["device"]))  # m works on the output side
+        return Tensor._make(out, node)
 
 
 class Cat(Function):
