@@ -10,7 +10,7 @@ tensor([2., 4., 6.], dtype=float32, device='cpu')
 
 from minigrad._version import __version__
 from minigrad.tensor import Tensor  # noqa: I001  (Tensor first: the ops bind to it)
-from minigrad import autograd, cuda, ops
+from minigrad import autograd, cuda, nn, ops
 from minigrad.autograd import grad
 from minigrad.backends import Device
 from minigrad.creation import (
@@ -33,6 +33,8 @@ from minigrad.ops import (
     unsqueeze, var, where,
 )
 from minigrad.random import initial_seed, manual_seed
+from minigrad.serialization import load, save
+from minigrad import optim
 
 bool = bool_  # noqa: A001 - PyTorch's name (mg.bool)
 float = float32  # noqa: A001 - PyTorch's name (mg.float)
@@ -41,17 +43,28 @@ long = int64
 clip = clamp
 
 __all__ = [
-    "AnomalyError", "AutogradError", "Device", "DeviceError", "MinigradError",
-    "MinigradTypeError", "ShapeError", "Tensor", "__version__", "abs", "add", "amax", "amin",
-    "arange", "argmax", "argmin", "autograd", "bool", "bool_", "broadcast_to", "cat", "clamp", "cuda",
-    "clip", "cos", "div", "double", "empty", "empty_like", "enable_grad", "eq", "exp", "expand",
-    "eye", "flatten", "float", "float16", "float32", "float64", "from_dlpack", "from_numpy",
-    "full", "full_like", "gather", "ge", "get_default_dtype", "grad", "gt", "initial_seed",
-    "int8", "int16", "int32", "int64", "is_grad_enabled", "le", "leaky_relu", "linspace", "log",
-    "log1p", "logsumexp", "long", "lt", "manual_seed", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mul", "ne", "neg", "no_grad", "ones", "ones_like", "ops", "pad", "permute",
-    "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like", "reciprocal", "relu",
-    "reshape", "set_default_dtype", "set_grad_enabled", "sigmoid", "sign", "sin", "split",
-    "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "tanh", "tensor", "transpose",
-    "uint8", "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "AnomalyError", "AutogradError", "Device", "DeviceError", "MinigradError", "MinigradTypeError",
+    "ShapeError", "Tensor", "__version__", "abs", "add", "amax", "amin", "arange", "argmax",
+    "argmin", "autograd", "bool", "bool_", "broadcast_to", "cat", "clamp", "clip", "cos", "cuda",
+    "div", "double", "empty", "empty_like", "enable_grad", "eq", "exp", "expand", "eye", "flatten",
+    "float", "float16", "float32", "float64", "from_dlpack", "from_numpy", "full", "full_like",
+    "gather", "ge", "get_default_dtype", "grad", "gt", "initial_seed", "int8", "int16", "int32",
+    "int64", "is_grad_enabled", "le", "leaky_relu", "linspace", "load", "log", "log1p", "logsumexp",
+    "long", "lt", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne",
+    "neg", "nn", "no_grad", "ones", "ones_like", "ops", "optim", "pad", "permute", "pow", "prod",
+    "rand",
+    "rand_like", "randint", "randn", "randn_like", "reciprocal", "relu", "reshape", "save",
+    "set_default_dtype", "set_grad_enabled", "sigmoid", "sign", "sin", "split", "sqrt", "square",
+    "squeeze", "stack", "std", "sub", "sum", "tanh", "tensor", "transpose", "uint8", "unsqueeze",
+    "var", "where", "zeros", "zeros_like",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Lazy submodules: ``mg.viz`` is imported on first use (it never imports graphviz or
+    matplotlib at import time either; those load only when a picture is drawn)."""
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("minigrad.viz")
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from minigrad.backends import backend_of
 from minigrad.errors import AutogradError
 from minigrad.function import Function
-from minigrad.gradmath import TENSOR_MATH, array_math
 from minigrad.grad_mode import STATE, detect_anomaly, set_grad_enabled
+from minigrad.gradmath import TENSOR_MATH, array_math
 from minigrad.tensor import Tensor
 
 __all__ = ["backward", "detect_anomaly", "grad"]
@@ -94,7 +95,7 @@ def _run(
             _deliver_leaf(t, g, capture, captured, create_graph)
         else:
             node = t.grad_fn
-            grads[node] = g if node not in grads else grads[node] + g
+            grads[node] = g if node not in grads else _add(grads[node], g)
             nodes.append(node)
 
     # pass 1: count consumers (iteratively)
@@ -122,7 +123,11 @@ def _run(
                 captured[capture[node]] = g
             m = TENSOR_MATH if create_graph else array_math(node.backend.xp)
             inputs, out = node._unpack(create_graph)
-            in_grads = node.backward(m, g, inputs, out)
+            if anomaly:  # NaN/Inf become an AnomalyError below, so NumPy need not warn
+                with node.backend.xp.errstate(all="ignore"):
+                    in_grads = node.backward(m, g, inputs, out)
+            else:
+                in_grads = node.backward(m, g, inputs, out)
             if not retain_graph:
                 node._release()
         else:
@@ -138,7 +143,7 @@ def _run(
             if isinstance(p, Function):
                 if gi is not None:
                     prev = grads.get(p)
-                    grads[p] = gi if prev is None else prev + gi
+                    grads[p] = gi if prev is None else _add(prev, gi)
                 left = deps[p] - 1
                 deps[p] = left
                 if left == 0:
@@ -146,6 +151,15 @@ def _run(
             elif gi is not None:
                 _deliver_leaf(p, gi, capture, captured, create_graph)
     return captured
+
+
+def _add(a: Any, b: Any) -> Any:
+    """``a + b`` for two gradients; NumPy turns the sum of 0-d arrays into a scalar, and
+    every gradient the engine passes on must stay an array of the backend."""
+    s = a + b
+    if type(s) is not type(a) and not isinstance(s, Tensor):
+        s = backend_of(a).xp.asarray(s)
+    return s
 
 
 def _run_hooks(hooks: list[Any], g: Any, create_graph: bool) -> Any:
@@ -167,10 +181,10 @@ def _deliver_leaf(
         slot = capture.get(leaf)
         if slot is not None:
             prev = captured.get(slot)
-            captured[slot] = g if prev is None else prev + g
+            captured[slot] = g if prev is None else _add(prev, g)
         return
     if create_graph:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        leaf.grad = g if leaf.grad is None else _add(leaf.grad, g)
         return
     if leaf.grad is None:
         # a gradient array may be shared (Add hands one array to both inputs) or read-only
@@ -180,7 +194,7 @@ def _deliver_leaf(
         leaf.grad._data += g
         leaf.grad._version += 1
     else:
-        leaf.grad = Tensor._make(leaf.grad._data + g, None)
+        leaf.grad = Tensor._make(_add(leaf.grad._data, g), None)
 
 
 def backward(

@@ -88,7 +88,11 @@ def set_default_dtype(dtype: Any) -> None:
     global _default_float
     d = to_dtype(dtype)
     if d.kind != "f":
-        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {d}")
+        from minigrad.errors import MinigradTypeError
+
+        raise MinigradTypeError(
+            f"set_default_dtype: only floating dtypes are allowed, got {d}"
+        )
     _default_float = d
 
 
@@ -112,6 +116,16 @@ def _scalar_category(value: Any) -> int:
     raise TypeError(f"unsupported scalar type {type(value).__name__}")
 
 
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promote_types: across categories the higher category's dtype wins as it is
+    (int64 with float16 is float16, where NumPy says float64); within one category NumPy's
+    table agrees with PyTorch's (uint8 with int8 is int16)."""
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
 def result_dtype(*operands: Any) -> np.dtype:
     """The dtype of an op over tensors and Python scalars, by PyTorch's rules.
 
@@ -125,10 +139,10 @@ def result_dtype(*operands: Any) -> np.dtype:
         if dtype is None:
             scalar_cat = max(scalar_cat, _scalar_category(op))
         elif op.ndim:
-            dim_dtype = dtype if dim_dtype is None else np.promote_types(dim_dtype, dtype)
+            dim_dtype = dtype if dim_dtype is None else _promote(dim_dtype, dtype)
         else:
             zero_dim_dtype = (
-                dtype if zero_dim_dtype is None else np.promote_types(zero_dim_dtype, dtype)
+                dtype if zero_dim_dtype is None else _promote(zero_dim_dtype, dtype)
             )
     result = dim_dtype
     if zero_dim_dtype is not None and (

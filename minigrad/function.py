@@ -25,16 +25,21 @@ tensor([12.], dtype=float32, device='cpu')
 
 from __future__ import annotations
 
+import os
 import traceback
 from typing import Any, ClassVar
 
-from minigrad.backends import Backend, backend_of
 from minigrad.backends import _BY_ARRAY_TYPE as _BACKEND_BY_TYPE
+from minigrad.backends import Backend, backend_of
 from minigrad.errors import AnomalyError, AutogradError, DeviceError, ShapeError
 from minigrad.grad_mode import STATE
 from minigrad.tensor import Tensor
 
 __all__ = ["Function"]
+
+# frames inside the minigrad package are skipped when naming where an op was created (a
+# substring test such as "/minigrad/" would also skip a user's checkout named minigrad)
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class Function:
@@ -112,6 +117,7 @@ class Function:
         self.parents = tuple(parents)
         self.needs_input_grad = tuple([p is not None for p in parents])
         self.in_meta = tuple(meta)
+        self.out_meta = (out.shape, out.dtype)  # read by minigrad.viz (graph pictures)
         self.backend = backend
         self._saved_inputs = inputs if cls.save_inputs else None
         self._saved_versions = tuple(t._version for t in inputs) if cls.save_inputs else None
@@ -174,14 +180,14 @@ class Function:
                     f"{tuple(g.shape)}, expected {tuple(shape)} (or a shape it broadcasts to); "
                     f"input shapes {[tuple(s) for s, _ in self.in_meta]}"
                 )
-            g = m.sum_to(g, shape)
+            g = m.sum_to(g, shape=shape)
         if g.dtype != dtype:
             if g.dtype.kind != "f":
                 raise AutogradError(
                     f"{self.name} returned a gradient of dtype {g.dtype} for input {i} "
                     f"of dtype {dtype}"
                 )
-            g = m.astype(g, dtype)
+            g = m.astype(g, dtype=dtype)
         return g
 
     def _check_grad_finite(self, g: Any, i: int) -> None:
@@ -217,7 +223,7 @@ def _check_finite(op: str, what: str, array: Any, backend: Backend, trace: Any) 
     kind = "NaN" if bool(xp.isnan(bad)) else ("inf" if bad > 0 else "-inf")
     where = ""
     if trace:
-        frames = [f for f in trace if "/minigrad/" not in f.filename.replace("\\", "/")]
+        frames = [f for f in trace if not os.path.abspath(f.filename).startswith(_PKG_DIR)]
         if frames:
             f = frames[-1]
             where = f"\nthe op was created at {f.filename}:{f.lineno} in {f.name}: {f.line}"

@@ -112,6 +112,11 @@ class set_grad_enabled(_Switch):  # noqa: N801 - PyTorch's name
         self._saved.append(self._prev)
         return self
 
+    def __call__(self, fn: F) -> F:
+        # used as a decorator, the mode applies only inside ``fn``: undo the global change
+        STATE.grad_enabled = self._prev
+        return super().__call__(fn)
+
 
 class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name
     """Stop at the first NaN or Inf in forward or backward, naming the op and where it was made.

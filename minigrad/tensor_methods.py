@@ -203,11 +203,20 @@ class TensorMethods:
     def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.logsumexp(self, dim, keepdim)
 
-    def any(self) -> bool:
-        return bool(self._data.any())
+    def any(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """A bool tensor: is any element non-zero (over ``dim``, all dims by default)?"""
+        return self._reduce_bool("any", dim, keepdim)
 
-    def all(self) -> bool:
-        return bool(self._data.all())
+    def all(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """A bool tensor: are all elements non-zero (over ``dim``, all dims by default)?"""
+        return self._reduce_bool("all", dim, keepdim)
+
+    def _reduce_bool(self, name: str, dim: Any, keepdim: bool) -> Any:
+        from minigrad.ops._util import normalize_dims
+
+        axis = None if dim is None else normalize_dims(dim, self.ndim, name)
+        arr = getattr(self._backend.xp, name)(self._data, axis=axis, keepdims=keepdim)
+        return type(self)._make(self._backend.xp.asarray(arr), None)
 
     # ---------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Any:

@@ -90,6 +90,43 @@ class Backend:
         """``target[index] += values`` with repeated indices accumulated (in place)."""
         raise NotImplementedError  # pragma: no cover - interface
 
+    # ------------------------------------------------------------------ conv kernels
+    def im2col(
+        self, x: Any, kernel_size: tuple[int, int], stride: tuple[int, int],
+        padding: tuple[int, int, int, int], dilation: tuple[int, int],
+    ) -> Any:
+        """Unfold the sliding windows of a zero-padded batch of images into columns.
+
+        ``x``: array (N, C, H, W), any strides. ``padding`` = (top, bottom, left, right) zeros.
+        Returns a NEW C-contiguous array ``cols`` of shape (N, C, kH, kW, OH, OW), dtype of
+        ``x``, with ``OH = (H + top + bottom - dH*(kH-1) - 1) // sH + 1`` (OW likewise) and
+
+            cols[n, c, i, j, oh, ow] = xpad[n, c, oh*sH + i*dH, ow*sW + j*dW]
+
+        where ``xpad`` is ``x`` padded with zeros. The caller guarantees OH, OW >= 1 and
+        that all ints are >= 0 (stride, dilation >= 1). ``cols.reshape(N, C*kH*kW, OH*OW)``
+        is therefore free, which the convolution's matmul relies on.
+        """
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def col2im(
+        self, cols: Any, in_size: tuple[int, int], kernel_size: tuple[int, int],
+        stride: tuple[int, int], padding: tuple[int, int, int, int], dilation: tuple[int, int],
+    ) -> Any:
+        """The adjoint of :meth:`im2col`: fold columns back, summing where windows overlap.
+
+        ``cols``: array (N, C, kH, kW, OH, OW), ANY strides (it is often a transposed view of
+        a matmul result). ``in_size`` = (H, W) of the unpadded image. Returns a NEW
+        C-contiguous array ``x`` (N, C, H, W), dtype of ``cols``, with
+
+            x[n, c, h, w] = sum of cols[n, c, i, j, oh, ow]
+                            over oh*sH + i*dH - top == h and ow*sW + j*dW - left == w
+
+        (terms landing in the padding are dropped; pixels no window reaches get 0). For any
+        ``x`` and ``cols``: ``(im2col(x) * cols).sum() == (x * col2im(cols)).sum()``.
+        """
+        raise NotImplementedError  # pragma: no cover - interface
+
     def rng(self, device: Device) -> Any:
         """The seeded random generator of ``device``."""
         raise NotImplementedError  # pragma: no cover - interface

@@ -94,7 +94,8 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
         self.tensors: tuple[Tensor, ...] = tuple(Tensor._make(a, None) for a in arrays)
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(Tensor._make(a[index], None) for a in self.arrays)
+        key = index if isinstance(index, tuple) else (index, Ellipsis)  # arrays, not scalars
+        return tuple(Tensor._make(a[key], None) for a in self.arrays)
 
     def __len__(self) -> int:
         return int(self.arrays[0].shape[0])

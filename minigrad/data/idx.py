@@ -35,7 +35,7 @@ class IDXError(ValueError):
 
 
 def _open(path: str | os.PathLike[str]) -> Any:
-    return gzip.open(path, "rb") if os.fspath(path).endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    return gzip.open(path, "rb") if os.fspath(path).endswith(".gz") else open(path, "rb")
 
 
 def read_idx(path: str | os.PathLike[str], expected_magic: int | None = None) -> np.ndarray:

@@ -1,10 +1,35 @@
 """Neural-network building blocks: modules, layers, initialisation and the functional API.
 
+>>> import minigrad as mg
+>>> from minigrad import nn
 >>> import minigrad.nn.functional as F
+>>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+>>> net(mg.ones(3, 4)).shape
+(3, 2)
 >>> F.__name__
 'minigrad.nn.functional'
 """
 
-from minigrad.nn import functional
+from minigrad.nn import functional, init
+from minigrad.nn._state import IncompatibleKeys, StateDictError
+from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
+from minigrad.nn.conv import Conv2d
+from minigrad.nn.dropout import Dropout
+from minigrad.nn.hooks import RemovableHandle
+from minigrad.nn.linear import Flatten, Identity, Linear, Unflatten
+from minigrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from minigrad.nn.module import Module
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
+from minigrad.nn.parameter import Parameter
+from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Subsampling2d
+from minigrad.nn.rbf import RBF
 
-__all__ = ["functional"]
+__all__ = [
+    "RBF", "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
+    "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout", "Flatten", "Identity",
+    "IncompatibleKeys", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module",
+    "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential",
+    "Sigmoid", "Softmax", "StateDictError", "Subsampling2d", "Tanh", "Unflatten", "functional",
+    "init",
+]

@@ -1,11 +1,78 @@
 """The functional API (``import minigrad.nn.functional as F``), with PyTorch's names.
 
+Convolution, pooling, softmax and the losses live in ``minigrad.ops`` (conv, pool, softmax,
+loss, loss_regression); this module gathers them under PyTorch's names and signatures.
+``F.batch_norm`` is re-exported lazily from ``minigrad.nn.normalization``.
+
 >>> import minigrad as mg
 >>> import minigrad.nn.functional as F
 >>> F.relu(mg.tensor([-1.0, 2.0]))
 tensor([0., 2.], dtype=float32, device='cpu')
 """
 
-from minigrad.ops import leaky_relu, pad, relu, sigmoid, tanh
+from __future__ import annotations
 
-__all__ = ["leaky_relu", "pad", "relu", "sigmoid", "tanh"]
+import importlib
+from typing import Any
+
+from minigrad.errors import ShapeError
+from minigrad.ops import leaky_relu, pad, relu, sigmoid, tanh
+from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
+from minigrad.ops.loss import cross_entropy, nll_loss
+from minigrad.ops.loss_regression import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    rbf,
+    smooth_l1_loss,
+)
+from minigrad.ops.pool import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    max_pool2d,
+    subsample,
+    subsampling2d,
+)
+from minigrad.ops.softmax import log_softmax, softmax
+from minigrad.tensor import Tensor
+
+__all__ = [
+    "adaptive_avg_pool2d", "avg_pool2d", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
+    "dropout", "huber_loss", "l1_loss", "leaky_relu", "log_softmax", "max_pool2d", "mse_loss",
+    "nll_loss", "pad", "rbf", "relu", "sigmoid", "smooth_l1_loss", "softmax", "subsample",
+    "subsampling2d", "tanh",
+]
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (training).
+
+    ``inplace`` is accepted for PyTorch compatibility; a new tensor is always returned.
+
+    >>> import minigrad as mg
+    >>> import minigrad.nn.functional as F
+    >>> x = mg.ones(1000)
+    >>> F.dropout(x, 0.5, training=False) is x, set(F.dropout(x, 0.5).tolist()) <= {0.0, 2.0}
+    (True, True)
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ShapeError(f"dropout: probability `p` must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    xp = input._backend.xp
+    rng = input._backend.rng(input.device)
+    keep = xp.asarray(rng.random(input.shape) >= p)
+    scale = (keep / (1.0 - p)).astype(input.dtype)
+    return input * Tensor._make(scale, None)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "batch_norm":  # lazy: minigrad.nn.normalization imports this module
+        return importlib.import_module("minigrad.nn.normalization").batch_norm
+    raise AttributeError(f"module 'minigrad.nn.functional' has no attribute {name!r}")

@@ -42,8 +42,9 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
         dims = tuple(normalize_dim(d, ndim, op) for d in dim)
         if len(set(dims)) != len(dims):
             raise ShapeError(f"{op}: dim {tuple(dim)} names an axis twice")
-        return tuple(sorted(dims))
-    return (normalize_dim(dim, ndim, op),)
+        return tuple(sorted(dims)) if ndim else ()  # a 0-d tensor accepts dim 0/-1: no axis
+    normalize_dim(dim, ndim, op)
+    return (normalize_dim(dim, ndim, op),) if ndim else ()
 
 
 def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:

@@ -41,7 +41,7 @@ _TABLE: dict[str, tuple[Callable[..., Any], Callable[..., Any], str]] = {
         lambda m, g, x, y: g * y * (1 - y),
         "y",
     ),
-    "relu": (lambda xp, x: x * (x > 0), lambda m, g, x, y: g * (x > 0), "x"),
+    "relu": (lambda xp, x: xp.maximum(x, 0), lambda m, g, x, y: g * (x > 0), "x"),
     "abs": (lambda xp, x: xp.abs(x), lambda m, g, x, y: g * m.sign(x), "x"),
     "sign": (lambda xp, x: xp.sign(x), lambda m, g, x, y: g * 0, ""),
     "reciprocal": (lambda xp, x: 1 / x, lambda m, g, x, y: -g * y * y, "y"),

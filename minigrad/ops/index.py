@@ -92,10 +92,13 @@ class Gather(Function):
 
     def forward(self, xp: Any, x: Any, index: Any, dim: int) -> Any:
         self.dim, self.in_shape, self.index = dim, x.shape, index
-        return xp.take_along_axis(x, index, axis=dim)
+        grids = list(xp.indices(index.shape, sparse=True))  # index may be smaller than x
+        grids[dim] = index
+        return x[tuple(grids)]
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, None]:
-        return m.scatter_add_along(g, self.index, shape=self.in_shape, dim=self.dim), None
+        return m.scatter_add_along(g, index=self.index, shape=self.in_shape,
+                                   dim=self.dim), None
 
 
 class ScatterAddAlong(Function):
@@ -114,7 +117,7 @@ class ScatterAddAlong(Function):
         return out
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, None]:
-        return m.gather(g, self.index, dim=self.dim), None
+        return m.gather(g, index=self.index, dim=self.dim), None
 
 
 for _name, _cls in [("index", Index), ("index_add_into", IndexAddInto),
@@ -227,4 +230,12 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.dtype.kind not in "iu" or index.ndim != input.ndim:
         raise ShapeError(f"gather: `index` must be an integer tensor with {input.ndim} dims, got "
                          f"{index.dtype} of shape {index.shape}")
+    if any(i != d and s > input.shape[i] for i, s in enumerate(index.shape)):
+        raise ShapeError(f"gather: `index` of shape {index.shape} is larger than input of shape "
+                         f"{input.shape} outside dim {d}")
+    if index.numel() and not (int(index._data.min()) >= 0
+                              and int(index._data.max()) < input.shape[d]):
+        raise ShapeError(f"gather: an index in [{int(index._data.min())}, "
+                         f"{int(index._data.max())}] is out of range for dim {d} with size "
+                         f"{input.shape[d]} (input shape {input.shape})")
     return Gather.apply(input, index=index._data, dim=d)

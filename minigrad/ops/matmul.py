@@ -83,5 +83,5 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if other.ndim == 1:
         out = out.squeeze(-1)
     if input.ndim == 1:
-        out = out.squeeze(-2)
+        out = out.squeeze(-2 if other.ndim > 1 else -1)
     return out

@@ -1,0 +1,208 @@
+"""What ``minigrad train`` and ``minigrad eval`` do (the parser is in ``minigrad.cli``).
+
+>>> from minigrad.cli import build_parser
+>>> args = build_parser().parse_args(["train", "--model", "logreg"])
+>>> settings = resolve_settings(args)
+>>> settings["optimizer"], settings["lr"], settings["milestones"]
+('sgd', 0.01, [5, 10, 15])
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+import minigrad as mg
+from minigrad.data import (
+    MNIST,
+    DataLoader,
+    DatasetNotFoundError,
+    FashionMNIST,
+    IDXError,
+    Subset,
+    SyntheticDigits,
+    TensorDataset,
+)
+from minigrad.models import build_model, input_options
+from minigrad.training import (
+    CHECKPOINT_NAME,
+    CheckpointError,
+    build_optimizer,
+    build_scheduler,
+    evaluate,
+    fit,
+    load_checkpoint,
+    recipe,
+    restore,
+)
+
+__all__ = ["UserError", "load_dataset", "resolve_settings", "run_eval", "run_train"]
+
+# the options a run is made of: stored in the checkpoint so `eval` and `--resume` rebuild it
+_SETTINGS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
+             "weight_decay", "lr_schedule", "lr_gamma", "lr_step", "milestones", "seed",
+             "limit", "test_limit", "synthetic_size")
+
+
+class UserError(Exception):
+    """A problem the user can fix (missing data, bad checkpoint); printed without traceback."""
+
+
+def resolve_settings(args: argparse.Namespace,
+                     base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run's settings: explicit options, else ``base`` (a resumed run's), else the model's
+    recipe. A resumed run keeps its model and dataset."""
+    model = base["model"] if base else args.model
+    settings = {"seed": 0, "synthetic_size": 10000, **recipe(model), **(base or {})}
+    for key in _SETTINGS:
+        value = getattr(args, key, None)
+        if value is not None and key not in ("model", "dataset"):
+            settings[key] = value
+    if base is None:
+        settings["model"], settings["dataset"] = args.model, args.dataset
+    return {k: settings.get(k) for k in _SETTINGS}
+
+
+def load_dataset(name: str, train: bool, root: str | None, synthetic_size: int = 10000,
+                 seed: int = 0) -> Any:
+    """The image dataset ``name`` (mnist, fashion-mnist, synthetic), one split."""
+    try:
+        if name == "mnist":
+            return MNIST(root, train=train)
+        if name == "fashion-mnist":
+            return FashionMNIST(root, train=train)
+    except (DatasetNotFoundError, IDXError) as e:
+        raise UserError(f"{e}\n(no files needed: try --dataset synthetic)") from e
+    if name == "synthetic":
+        size = synthetic_size if train else max(synthetic_size // 5, 1)
+        return SyntheticDigits(train=train, size=size, seed=seed)
+    raise UserError(f"unknown dataset {name!r}")
+
+
+def _first(ds: TensorDataset, limit: int | None) -> Any:
+    if limit is None or limit >= len(ds):
+        return ds
+    if limit < 1:
+        raise UserError(f"--limit must be positive, got {limit}")
+    return Subset(ds, np.arange(limit))
+
+
+def _tensors(settings: dict[str, Any], train: bool, root: str | None, device: str) -> Any:
+    ds = load_dataset(settings["dataset"], train, root, settings["synthetic_size"],
+                      seed=settings["seed"])
+    data = ds.tensors(device=device, **input_options(settings["model"]))
+    return _first(data, settings["limit"] if train else settings["test_limit"])
+
+
+def _check_device(device: str) -> None:
+    try:
+        mg.zeros(1, device=device)
+    except (mg.DeviceError, ValueError, ImportError) as e:
+        raise UserError(f"device {device!r} is not usable: {e}") from e
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``minigrad train``: returns 0, or 130 when stopped with Ctrl-C."""
+    checkpoint = None
+    if args.resume:
+        checkpoint = _load(args.resume)
+        settings = resolve_settings(args, base=checkpoint["config"])
+    else:
+        settings = resolve_settings(args)
+    _check_device(args.device)
+    out = args.out or (os.path.dirname(os.path.abspath(args.resume)) if args.resume else
+                       os.path.join("runs", f"{settings['model']}-{settings['dataset']}"))
+    verbose = not args.quiet
+    mg.manual_seed(settings["seed"])
+    train_set = _tensors(settings, True, args.data, args.device)
+    test_set = _tensors(settings, False, args.data, args.device)
+    model = build_model(settings["model"]).to(args.device)
+    optimizer = build_optimizer(settings["optimizer"], model.parameters(), lr=settings["lr"],
+                                momentum=settings["momentum"],
+                                weight_decay=settings["weight_decay"])
+    scheduler = build_scheduler(settings["lr_schedule"], optimizer, settings["epochs"],
+                                gamma=settings["lr_gamma"], step_size=settings["lr_step"],
+                                milestones=settings["milestones"])
+    start, history = 0, []
+    if checkpoint is not None:
+        start = restore(checkpoint, model, optimizer, scheduler)
+        history = checkpoint["history"]
+    train_loader = DataLoader(train_set, batch_size=settings["batch_size"], shuffle=True,
+                              seed=settings["seed"])
+    test_loader = DataLoader(test_set, batch_size=args.eval_batch_size)
+    if verbose:
+        print(f"minigrad train: {settings['model']} on {settings['dataset']} "
+              f"({len(train_set)} train / {len(test_set)} test), {settings['optimizer']} "
+              f"lr {settings['lr']:g}, batch {settings['batch_size']}, epochs "
+              f"{start + 1}..{settings['epochs']}, device {args.device}, out {out}",
+              file=sys.stderr)
+    recorder = (_grad_recorder(model, max(1, len(train_loader) // 50))
+                if args.plot_grads else None)
+    result = fit(model, optimizer, train_loader, test_loader, epochs=settings["epochs"],
+                 scheduler=scheduler, out_dir=out, config=settings, start_epoch=start,
+                 history=history, seed=settings["seed"], verbose=verbose,
+                 after_step=recorder.step if recorder is not None else None)
+    if recorder is not None:
+        recorder.remove()
+        _plot(recorder, os.path.join(out, "grad_flow.png"))
+    final = result.final
+    status = "interrupted" if result.interrupted else "done"
+    if final:
+        print(f"{status}: {settings['model']} on {settings['dataset']}, epoch {final['epoch']}"
+              f"/{settings['epochs']}: test accuracy {100 * final['test_acc']:.2f}% "
+              f"(loss {final['test_loss']:.4f}), train accuracy {100 * final['train_acc']:.2f}%"
+              f", wall time {result.time_s:.1f} s; checkpoint "
+              f"{os.path.join(out, CHECKPOINT_NAME)}, metrics {os.path.join(out, 'metrics.json')}")
+    else:
+        print(f"{status}: no epoch completed ({result.time_s:.1f} s)")
+    return 130 if result.interrupted else 0
+
+
+def _load(path: str) -> dict[str, Any]:
+    if not os.path.isfile(path):
+        raise UserError(f"no checkpoint at {path}")
+    try:
+        return load_checkpoint(path)
+    except (CheckpointError, ValueError, OSError, KeyError) as e:
+        raise UserError(f"cannot read checkpoint {path}: {e}") from e
+
+
+def _grad_recorder(model: Any, every: int) -> Any:
+    try:
+        from minigrad.viz.flow import GradientFlow
+    except ImportError as e:
+        raise UserError(f"--plot-grads needs minigrad.viz.flow.GradientFlow: {e}") from e
+    return GradientFlow(model, every=every)
+
+
+def _plot(recorder: Any, path: str) -> None:
+    try:
+        recorder.plot(path)
+    except ImportError as e:
+        print(f"--plot-grads: could not plot ({e}); pip install 'minigrad[viz]'",
+              file=sys.stderr)
+        return
+    print(f"gradient flow: {path}", file=sys.stderr)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """``minigrad eval CHECKPOINT``: test accuracy of a saved model."""
+    checkpoint = _load(args.checkpoint)
+    settings = {**recipe(checkpoint["config"].get("model", "mlp")), **checkpoint["config"]}
+    settings["limit"] = settings["test_limit"] = args.limit
+    _check_device(args.device)
+    data = _tensors(settings, args.train, args.data, args.device)
+    model = build_model(settings["model"]).to(args.device)
+    restore(checkpoint, model)
+    t0 = time.perf_counter()
+    r = evaluate(model, DataLoader(data, batch_size=args.batch_size))
+    split = "train" if args.train else "test"
+    print(f"{settings['model']} on {settings['dataset']} ({split}, {r['samples']} samples, "
+          f"epoch {checkpoint['epoch']}): accuracy {100 * r['acc']:.2f}%, loss "
+          f"{r['loss']:.4f} ({time.perf_counter() - t0:.1f} s)")
+    return 0

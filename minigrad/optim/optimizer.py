@@ -1,0 +1,278 @@
+"""The optimizer base class: parameter groups, per-parameter state, and state dicts.
+
+Optimizers update parameters in place, on the raw backend arrays (``p._data``) with the
+array module of the parameter's own backend (``p._backend.xp``), so the same code runs on
+NumPy and CuPy. Each update bumps the parameter's version counter, as an in-place op would.
+Per-parameter state (momentum buffers, moment estimates) is kept as minigrad Tensors on the
+parameter's device and dtype.
+
+>>> import minigrad as mg
+>>> w = mg.tensor([1.0, 2.0], requires_grad=True)
+>>> opt = mg.optim.SGD([w], lr=0.5)
+>>> (w * w).sum().backward()
+>>> opt.step(); w.tolist()
+[0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from minigrad.errors import MinigradTypeError, ShapeError
+from minigrad.grad_mode import enable_grad
+from minigrad.tensor import Tensor
+
+__all__ = ["Optimizer", "ParamsT"]
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+
+def zeros_state(p: Tensor, fill: float = 0.0) -> Tensor:
+    """A state tensor of ``p``'s shape, dtype and device filled with ``fill``."""
+    xp = p._backend.xp
+    arr = xp.zeros_like(p._data) if fill == 0 else xp.full_like(p._data, fill)
+    return Tensor._make(arr, None)
+
+
+def writable_data(p: Tensor) -> Any:
+    """``p``'s array, given its own memory first if it is a read-only (broadcast) view."""
+    if not getattr(getattr(p._data, "flags", None), "writeable", True):
+        p._data = p._data.copy()
+    return p._data
+
+
+def _copy_value(value: Any) -> Any:
+    """Copy a state value: tensors get new storage, containers are copied deeply."""
+    if isinstance(value, Tensor):
+        return Tensor._make(value._data.copy(), None)
+    if isinstance(value, dict):
+        return {k: _copy_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_value(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy_value(v) for v in value)
+    return copy.deepcopy(value)
+
+
+def _cast_like(value: Any, p: Tensor, key: str) -> Any:
+    """A loaded state value moved to ``p``'s device (and dtype, for floating values)."""
+    if isinstance(value, Tensor) or (hasattr(value, "shape") and hasattr(value, "dtype")):
+        t = value if isinstance(value, Tensor) else Tensor(value)
+        if key != "step" and t.dtype.kind == "f":
+            t = t.astype(p.dtype)
+        t = t.to(p.device) if t.device != p.device else t
+        return Tensor._make(t._data.copy(), None)
+    if isinstance(value, dict):
+        return {k: _cast_like(v, p, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cast_like(v, p, key) for v in value]
+    return copy.deepcopy(value)
+
+
+class Optimizer:
+    """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer``).
+
+    ``params`` is an iterable of tensors that require grad, or of dicts each holding a
+    ``"params"`` entry plus per-group options overriding ``defaults``. ``state`` maps each
+    parameter to its state dict. Subclasses implement ``step``.
+
+    >>> import minigrad as mg
+    >>> a, b = mg.ones(2, requires_grad=True), mg.ones(3, requires_grad=True)
+    >>> opt = mg.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.1}], lr=0.01)
+    >>> [g["lr"] for g in opt.param_groups]
+    [0.01, 0.1]
+    >>> sd = opt.state_dict(); sd["param_groups"][1]["params"]
+    [1]
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        if isinstance(params, Tensor):
+            raise MinigradTypeError(
+                f"{type(self).__name__}: params should be an iterable of Tensors or dicts, "
+                f"got a single Tensor (shape {params.shape}); wrap it in a list"
+            )
+        if isinstance(params, set):
+            raise MinigradTypeError(
+                f"{type(self).__name__}: params must be an ordered collection, not a set (the "
+                "order defines the state dict)"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # ------------------------------------------------------------------ groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (missing ones from ``defaults``).
+
+        >>> import minigrad as mg
+        >>> opt = mg.optim.SGD([mg.ones(1, requires_grad=True)], lr=0.1)
+        >>> opt.add_param_group({"params": [mg.ones(2, requires_grad=True)], "lr": 1.0})
+        >>> len(opt.param_groups), opt.param_groups[1]["momentum"]
+        (2, 0)
+        """
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise MinigradTypeError(
+                f"{name}.add_param_group: param_group must be a dict, got "
+                f"{type(param_group).__name__}"
+            )
+        group = dict(param_group)
+        params = group.get("params")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise MinigradTypeError(
+                f"{name}: parameters must be an ordered collection, not a set (the order "
+                "defines the state dict)"
+            )
+        elif params is None:
+            raise ValueError(f"{name}.add_param_group: the group has no 'params' entry")
+        params = list(params)
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise MinigradTypeError(
+                    f"{name}: can only optimize Tensors, but params[{i}] is a "
+                    f"{type(p).__name__}"
+                )
+            if not p.is_leaf:
+                raise ValueError(
+                    f"{name}: can't optimize a non-leaf Tensor (params[{i}], shape {p.shape}); "
+                    "use .detach().requires_grad_() to make a leaf"
+                )
+            if p.dtype.kind != "f":
+                raise MinigradTypeError(
+                    f"{name}: params[{i}] has dtype {p.dtype}; only floating-point tensors "
+                    "can be optimized"
+                )
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{name}: a parameter group contains the same tensor twice")
+        group["params"] = params
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Validate one group's options (subclasses override; called by add_param_group)."""
+
+    # ------------------------------------------------------------------ stepping
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all parameters: drop them (default) or fill them with 0."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    g = p.grad.detach() if p.grad.grad_fn is not None else p.grad
+                    writable_data(g)[...] = 0
+                    g._version += 1
+                    p.grad = g
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    @staticmethod
+    def _eval_closure(closure: Callable[[], Any] | None) -> Any:
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------------ state dicts
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state in PyTorch's layout.
+
+        ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``, where
+        parameters are numbered in group order. State tensors are returned by reference, as
+        in PyTorch; ``load_state_dict`` copies them.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed["params"] = ids
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = self.state[p]
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state dict made by :meth:`state_dict` (this class's or PyTorch's layout).
+
+        Group options are taken from the saved groups; state tensors are copied onto each
+        parameter's device, floating ones cast to its dtype (``step`` keeps its own).
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(
+                f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups' keys"
+            )
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: loaded state dict has {len(saved_groups)} parameter "
+                f"groups, this optimizer has {len(self.param_groups)}"
+            )
+        for i, (mine, saved) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
+            if len(mine["params"]) != len(saved["params"]):
+                raise ShapeError(
+                    f"{name}.load_state_dict: parameter group {i} has {len(saved['params'])} "
+                    f"parameters in the loaded state dict but {len(mine['params'])} here"
+                )
+        by_index = {}
+        for mine, saved in zip(self.param_groups, saved_groups, strict=True):
+            for p, idx in zip(mine["params"], saved["params"], strict=True):
+                by_index[idx] = p
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for idx, value in state_dict["state"].items():
+            key = int(idx)
+            if key not in by_index:
+                raise ValueError(
+                    f"{name}.load_state_dict: state entry {idx!r} names no parameter"
+                )
+            p = by_index[key]
+            new_state[p] = {k: _cast_like(v, p, k) for k, v in value.items()}
+        new_groups = []
+        for mine, saved in zip(self.param_groups, saved_groups, strict=True):
+            group = {k: _copy_value(v) for k, v in saved.items() if k != "params"}
+            group["params"] = mine["params"]
+            new_groups.append(group)
+        self.state = new_state
+        self.param_groups = new_groups
+
+    def __getstate__(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""RMSprop (Hinton's lecture 6e), plain or centered, with optional momentum.
+
+>>> import minigrad as mg
+>>> w = mg.tensor([1.0], requires_grad=True)
+>>> opt = mg.optim.RMSprop([w], lr=0.01)
+>>> (w * w).sum().backward(); opt.step(); round(w.item(), 4)
+0.9
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from minigrad.optim._check import check_nonneg
+from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop with PyTorch's update rule (``torch.optim.RMSprop``).
+
+    For gradient ``g`` (negated when ``maximize``)::
+
+        g = g + weight_decay * p
+        v = alpha * v + (1 - alpha) * g * g
+        a = alpha * a + (1 - alpha) * g            (centered only)
+        s = sqrt(v - a * a) + eps  if centered else  sqrt(v) + eps
+        b = momentum * b + g / s;  p = p - lr * b  (momentum > 0)
+        p = p - lr * g / s                         (momentum = 0)
+
+    >>> import minigrad as mg
+    >>> w = mg.tensor([2.0], requires_grad=True)
+    >>> opt = mg.optim.RMSprop([w], lr=0.05, momentum=0.5, centered=True)
+    >>> for _ in range(100):
+    ...     opt.zero_grad(); (w * w).sum().backward(); opt.step()
+    >>> abs(w.item()) < 0.1
+    True
+    """
+
+    def __init__(
+        self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+        weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
+                    "momentum": momentum, "centered": centered, "maximize": maximize}
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for key in ("lr", "alpha", "eps", "weight_decay", "momentum"):
+            check_nonneg("RMSprop", key, group[key])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; returns ``closure()`` if given."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
+            mom, centered = group["momentum"], group["centered"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                xp = p._backend.xp
+                g = -p.grad._data if group["maximize"] else p.grad._data
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = 0
+                    state["square_avg"] = zeros_state(p)
+                    if mom > 0:
+                        state["momentum_buffer"] = zeros_state(p)
+                    if centered:
+                        state["grad_avg"] = zeros_state(p)
+                state["step"] = int(state["step"]) + 1
+                data = writable_data(p)
+                if wd != 0:
+                    g = g + wd * data
+                v = state["square_avg"]._data
+                v *= alpha
+                v += (1 - alpha) * (g * g)
+                if centered:
+                    if "grad_avg" not in state:
+                        state["grad_avg"] = zeros_state(p)
+                    a = state["grad_avg"]._data
+                    a += (1 - alpha) * (g - a)
+                    avg = xp.sqrt(v - a * a)
+                else:
+                    avg = xp.sqrt(v)
+                avg += eps
+                if mom > 0:
+                    if "momentum_buffer" not in state:
+                        state["momentum_buffer"] = zeros_state(p)
+                    b = state["momentum_buffer"]._data
+                    b *= mom
+                    b += g / avg
+                    data -= lr * b
+                else:
+                    data -= lr * (g / avg)
+                p._version += 1
+        return loss

@@ -1,0 +1,45 @@
+"""Training loops, checkpoints, progress bars and recipes (used by ``minigrad train``).
+
+>>> from minigrad.training import fit, evaluate, recipe
+>>> recipe("lenet5")["optimizer"]
+'adam'
+"""
+
+from minigrad.training.checkpoint import (
+    CHECKPOINT_NAME,
+    CheckpointError,
+    load_checkpoint,
+    restore,
+    save_checkpoint,
+)
+from minigrad.training.loop import FitResult, evaluate, fit, train_epoch, write_json
+from minigrad.training.progress import Progress, tqdm_available
+from minigrad.training.recipes import (
+    OPTIMIZERS,
+    RECIPES,
+    SCHEDULES,
+    build_optimizer,
+    build_scheduler,
+    recipe,
+)
+
+__all__ = [
+    "CHECKPOINT_NAME",
+    "OPTIMIZERS",
+    "RECIPES",
+    "SCHEDULES",
+    "CheckpointError",
+    "FitResult",
+    "Progress",
+    "build_optimizer",
+    "build_scheduler",
+    "evaluate",
+    "fit",
+    "load_checkpoint",
+    "recipe",
+    "restore",
+    "save_checkpoint",
+    "tqdm_available",
+    "train_epoch",
+    "write_json",
+]
