@@ -79,7 +79,7 @@ class _Switch:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_Switch):  # noqa: N801 - PyTorch's name
+class no_grad(_Switch):
     """Record nothing inside: results do not require grad.
 
     >>> import minigrad as mg
@@ -94,14 +94,14 @@ class no_grad(_Switch):  # noqa: N801 - PyTorch's name
         super().__init__(False)
 
 
-class enable_grad(_Switch):  # noqa: N801 - PyTorch's name
+class enable_grad(_Switch):
     """Record ops again, inside a ``no_grad`` block."""
 
     def __init__(self) -> None:
         super().__init__(True)
 
 
-class set_grad_enabled(_Switch):  # noqa: N801 - PyTorch's name
+class set_grad_enabled(_Switch):
     """Turn recording on or off: ``with mg.set_grad_enabled(is_training): ...``."""
 
     def __init__(self, mode: bool) -> None:
@@ -118,7 +118,7 @@ class set_grad_enabled(_Switch):  # noqa: N801 - PyTorch's name
         return super().__call__(fn)
 
 
-class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name
+class detect_anomaly(_Switch):
     """Stop at the first NaN or Inf in forward or backward, naming the op and where it was made.
 
     >>> import minigrad as mg

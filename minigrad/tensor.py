@@ -173,11 +173,11 @@ class Tensor(TensorMethods):
         return self.grad_fn is None
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+    def T(self) -> Tensor:
         return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     @property
-    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+    def mT(self) -> Tensor:
         return _ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Any:

@@ -149,7 +149,7 @@ class TensorMethods:
     def reciprocal(self) -> Any:
         return _ops.reciprocal(self)
 
-    def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    def clamp(self, min: Any = None, max: Any = None) -> Any:
         return _ops.clamp(self, min, max)
 
     clip = clamp
@@ -295,7 +295,7 @@ class TensorMethods:
     def div_(self, other: Any) -> Any:
         return self._assign(_ops.div(self, other), "div_")
 
-    def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    def clamp_(self, min: Any = None, max: Any = None) -> Any:
         return self._assign(_ops.clamp(self, min, max), "clamp_")
 
     def copy_(self, src: Any) -> Any:

@@ -94,7 +94,7 @@ def test_second_backward_needs_retain_graph() -> None:
     y.backward(retain_graph=True)
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * (np.exp([1, 2]) * (1 + np.array([1, 2]))))
-    with pytest.raises(mg.AutogradError, match="second time.*retain_graph=True"):
+    with pytest.raises(mg.AutogradError, match=r"second time.*retain_graph=True"):
         y.backward()
 
 
@@ -156,7 +156,7 @@ def test_deep_chain_no_recursion_error() -> None:
 def test_grad_function_allow_unused_and_leaves_untouched() -> None:
     x, u = _f64(1.0, 2.0), _f64(3.0)
     y = (x * x).sum()
-    with pytest.raises(mg.AutogradError, match="input 1 .*not used.*allow_unused=True"):
+    with pytest.raises(mg.AutogradError, match=r"input 1 .*not used.*allow_unused=True"):
         mg.grad(y, [x, u], retain_graph=True)
     gx, gu = mg.grad(y, [x, u], allow_unused=True)
     assert gu is None
@@ -243,7 +243,7 @@ def test_no_anomaly_no_check() -> None:
 
 
 def test_requires_grad_on_int_tensor_errors() -> None:
-    with pytest.raises(mg.MinigradTypeError, match="only floating-point.*int64"):
+    with pytest.raises(mg.MinigradTypeError, match=r"only floating-point.*int64"):
         mg.tensor([1, 2], requires_grad=True)
     with pytest.raises(mg.MinigradTypeError, match="bool"):
         mg.tensor([True]).requires_grad_()

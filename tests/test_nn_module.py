@@ -311,3 +311,30 @@ def test_containers() -> None:
     assert list(md.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"]
     with pytest.raises(NotImplementedError, match="forward"):
         md(mg.ones(1))
+
+
+def test_full_backward_hook_with_two_inputs_fires_once() -> None:
+    class Mul(nn.Module):
+        def forward(self, a: mg.Tensor, scale: float, b: mg.Tensor) -> mg.Tensor:
+            return a * b * scale
+
+    m = Mul()
+    got = []
+    m.register_full_backward_hook(lambda mod, gi, go: got.append((gi, go)))
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0, 5.0], requires_grad=True)
+    (m(a, 2.0, b) * mg.tensor([1.0, 10.0])).sum().backward()
+    assert len(got) == 1
+    gi, go = got[0]
+    assert len(gi) == 2 and len(go) == 1  # one entry per tensor argument
+    np.testing.assert_allclose(go[0].numpy(), [1.0, 10.0])
+    np.testing.assert_allclose(gi[0].numpy(), [6.0, 100.0])
+    np.testing.assert_allclose(gi[1].numpy(), [2.0, 40.0])
+    m.register_full_backward_hook(lambda mod, gi, go: gi)
+    with pytest.raises(RuntimeError, match="only when one input requires grad"):
+        m(a, 1.0, b).sum().backward()
+
+
+def test_load_state_dict_rejects_non_mapping() -> None:
+    with pytest.raises(TypeError, match="mapping"):
+        nn.Linear(1, 1).load_state_dict([("weight", mg.zeros(1, 1))])  # type: ignore[arg-type]

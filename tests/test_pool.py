@@ -38,8 +38,8 @@ def ref_pool(x: np.ndarray, kind: str, kernel_size: Any, stride: Any, padding: A
                     r, q = i * sh - ph + a * dh, j * sw - pw + b * dw
                     if 0 <= r < h and 0 <= q < w:
                         vals.append(x[:, :, r, q])
-            if kind == "max":
-                out[:, :, i, j] = np.max(vals, axis=0)
+            if kind == "max":  # a window entirely in the padding gives -inf, as PyTorch
+                out[:, :, i, j] = np.max(vals, axis=0) if vals else -np.inf
             else:
                 hs, ws = i * sh - ph, j * sw - pw
                 he, we = min(hs + kh, h + ph), min(ws + kw, w + pw)
@@ -66,7 +66,9 @@ def test_max_pool2d_forward_and_gradcheck(s: dict[str, Any]) -> None:
     x = _x(s)
     out = F.max_pool2d(mg.tensor(x), **_kw(s))
     np.testing.assert_array_equal(out.numpy(), ref_pool(x, "max", **_kw(s)))
-    assert gradcheck(lambda t: F.max_pool2d(t, **_kw(s)), (mg.tensor(x, requires_grad=True),))
+    if np.isfinite(out.numpy()).all():
+        xt = mg.tensor(x, requires_grad=True)
+        assert gradcheck(lambda t: F.max_pool2d(t, **_kw(s)), (xt,))
 
 
 @settings(max_examples=40, deadline=None)
@@ -99,7 +101,7 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum() -> None:
 def test_max_pool_return_indices_are_flat_positions() -> None:
     x = mg.tensor([[[[1.0, 5.0, 2.0], [0.0, 3.0, 9.0], [4.0, 4.0, 1.0]]]])
     out, idx = F.max_pool2d(x, 2, stride=1, return_indices=True)
-    np.testing.assert_array_equal(idx.numpy()[0, 0], [[1, 5], [7, 5]])
+    np.testing.assert_array_equal(idx.numpy()[0, 0], [[1, 5], [6, 5]])  # ties: the first 4
     assert idx.dtype == mg.int64
     np.testing.assert_array_equal(out.numpy()[0, 0], [[5.0, 9.0], [4.0, 9.0]])
 

@@ -7,6 +7,7 @@ import math
 import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -40,7 +41,6 @@ def test_model_and_optimizer_round_trip(tmp_path: Path) -> None:
     mg.save({"model": net.state_dict(), "optimizer": opt, "epoch": 3}, path)
     got = mg.load(path)
     assert got["epoch"] == 3
-    fresh = _model()
     mg.manual_seed(99)
     fresh = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
                           nn.Linear(8, 3))
@@ -198,3 +198,26 @@ def test_map_location(tmp_path: Path) -> None:
     assert mg.load(path, map_location={"cpu": "cpu"})["w"].device == "cpu"
     with pytest.raises(TypeError, match="map_location"):
         mg.load(path, map_location=3)
+
+
+def test_model_on_backend_trains_saves_and_loads(backend: Any, tmp_path: Path) -> None:
+    """Module.to(device) moves parameters in place; a checkpoint loads back onto the host."""
+    net = _model()
+    params = list(net.parameters())
+    net.to(backend.device)
+    assert [id(p) for p in net.parameters()] == [id(p) for p in params]
+    assert all(p.device == backend.device for p in net.parameters())
+    x = mg.randn(2, 1, 4, 4).to(backend.device)
+    net(x).sum().backward()
+    assert all(p.grad is not None and p.grad.device == backend.device
+               for p in net.parameters())
+    path = tmp_path / "dev.mg"
+    mg.save(net.state_dict(), path)
+    host = mg.load(path, map_location="cpu")
+    assert all(t.device == "cpu" for t in host.values())
+    same = mg.load(path)
+    assert all(t.device == backend.device for t in same.values())
+    cpu_net = _model()
+    cpu_net.load_state_dict(same)  # cross-device load copies to the model's device
+    for k, v in cpu_net.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), backend.to_numpy(net.state_dict()[k]))

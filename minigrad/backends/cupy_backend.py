@@ -69,6 +69,47 @@ class _CupyRng:
         return self._rs.permutation(n)
 
 
+_IM2COL_SRC = """
+ptrdiff_t t = i;
+const int ow = t % OW; t /= OW;
+const int oh = t % OH; t /= OH;
+const int kj = t % kW; t /= kW;
+const int ki = t % kH; t /= kH;
+const int c = t % C;
+const ptrdiff_t n = t / C;
+const int h = oh * sH + ki * dH - top;
+const int w = ow * sW + kj * dW - left;
+col = (h >= 0 && h < H && w >= 0 && w < W) ? x[((n * C + c) * H + h) * W + w] : (T)0;
+"""
+
+# gather-style fold: each output pixel sums the columns that read it (no atomics)
+_COL2IM_SRC = """
+ptrdiff_t t = i;
+const int w = t % W; t /= W;
+const int h = t % H; t /= H;
+const int c = t % C;
+const ptrdiff_t n = t / C;
+T acc = 0;
+for (int ki = 0; ki < kH; ++ki) {
+    const int hp = h + top - ki * dH;
+    if (hp < 0 || hp % sH != 0) continue;
+    const int oh = hp / sH;
+    if (oh >= OH) continue;
+    for (int kj = 0; kj < kW; ++kj) {
+        const int wp = w + left - kj * dW;
+        if (wp < 0 || wp % sW != 0) continue;
+        const int ow = wp / sW;
+        if (ow >= OW) continue;
+        acc += cols[((((n * C + c) * kH + ki) * kW + kj) * OH + oh) * OW + ow];
+    }
+}
+x = acc;
+"""
+
+_GEOMETRY = ("int32 C, int32 H, int32 W, int32 kH, int32 kW, int32 OH, int32 OW, int32 sH, "
+             "int32 sW, int32 top, int32 left, int32 dH, int32 dW")
+
+
 class CupyBackend(Backend):
     """GPU arrays through CuPy; cuBLAS serves the GEMMs through ``xp.matmul``."""
 
@@ -83,6 +124,10 @@ class CupyBackend(Backend):
         self.array_type = cupy.ndarray
         self._rngs: dict[int, _CupyRng] = {}
         self._seed: int | None = None
+        self._im2col = cupy.ElementwiseKernel(
+            f"raw T x, {_GEOMETRY}", "T col", _IM2COL_SRC, "minigrad_im2col")
+        self._col2im = cupy.ElementwiseKernel(
+            f"raw T cols, {_GEOMETRY}", "T x", _COL2IM_SRC, "minigrad_col2im")
 
     def device_of(self, array: Any) -> Device:
         return Device("cuda", int(array.device.id))
@@ -97,6 +142,34 @@ class CupyBackend(Backend):
 
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         self._cupyx.scatter_add(target, index, values)
+
+    def im2col(
+        self, x: Any, kernel_size: tuple[int, int], stride: tuple[int, int],
+        padding: tuple[int, int, int, int], dilation: tuple[int, int],
+    ) -> Any:
+        """See :meth:`Backend.im2col`; one thread per column element."""
+        x = self.xp.ascontiguousarray(x)
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+        top, bottom, left, right = padding
+        oh = (h + top + bottom - dh * (kh - 1) - 1) // sh + 1
+        ow = (w + left + right - dw * (kw - 1) - 1) // sw + 1
+        cols = self.xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+        self._im2col(x, c, h, w, kh, kw, oh, ow, sh, sw, top, left, dh, dw, cols)
+        return cols
+
+    def col2im(
+        self, cols: Any, in_size: tuple[int, int], kernel_size: tuple[int, int],
+        stride: tuple[int, int], padding: tuple[int, int, int, int], dilation: tuple[int, int],
+    ) -> Any:
+        """See :meth:`Backend.col2im`; one thread per image pixel, gathering its columns."""
+        cols = self.xp.ascontiguousarray(cols)
+        n, c, kh, kw, oh, ow = cols.shape
+        (h, w), (sh, sw), (dh, dw) = in_size, stride, dilation
+        top, _, left, _ = padding
+        x = self.xp.empty((n, c, h, w), dtype=cols.dtype)
+        self._col2im(cols, c, h, w, kh, kw, oh, ow, sh, sw, top, left, dh, dw, x)
+        return x
 
     def rng(self, device: Device) -> _CupyRng:
         index = device.index or 0

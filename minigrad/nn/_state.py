@@ -25,11 +25,25 @@ __all__ = ["IncompatibleKeys", "StateDictError", "load_state_dict", "state_dict"
 
 
 class StateDictError(MinigradError, RuntimeError):
-    """``load_state_dict`` found missing or unexpected keys, or shapes that do not match."""
+    """``load_state_dict`` found missing or unexpected keys, or shapes that do not match.
+
+    >>> import minigrad as mg
+    >>> from minigrad import nn
+    >>> try:
+    ...     nn.Linear(2, 1).load_state_dict({"weight": mg.zeros(1, 3)})
+    ... except StateDictError as e:
+    ...     print(str(e).splitlines()[1].strip())
+    Missing key(s) in state_dict: 'bias'
+    """
 
 
 class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict(strict=False)`` did not match (as PyTorch's return value)."""
+    """What ``load_state_dict(strict=False)`` did not match (as PyTorch's return value).
+
+    >>> from minigrad import nn
+    >>> nn.Linear(2, 1).load_state_dict({}, strict=False)
+    IncompatibleKeys(missing_keys=['weight', 'bias'], unexpected_keys=[])
+    """
 
     missing_keys: list[str]
     unexpected_keys: list[str]

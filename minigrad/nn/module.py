@@ -51,6 +51,16 @@ class Module:
 
     Calling the module runs its forward pre-hooks, ``forward``, its forward hooks, and sets up
     its full backward hooks; with no hooks registered it is a plain call to ``forward``.
+
+    >>> import minigrad as mg
+    >>> class Scale(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.k = Parameter(mg.tensor(2.0))
+    ...     def forward(self, x):
+    ...         return self.k * x
+    >>> Scale()(mg.ones(2)).tolist(), [n for n, _ in Scale().named_parameters()]
+    ([2.0, 2.0], ['k'])
     """
 
     training: bool

@@ -33,7 +33,8 @@ class RBF(Module):
 
     ``centres``: the initial centres (copied). Without it each entry is drawn as ±1 with equal
     probability from minigrad's seeded generator, a random version of LeNet-5's ±1 bitmaps.
-    ``trainable=False`` keeps them fixed, as LeNet-5 did.
+    ``trainable=False`` keeps them fixed, as LeNet-5 did. A given table is also kept as the
+    non-persistent buffer ``initial_centres`` so that ``reset_parameters()`` restores it.
 
     >>> import minigrad as mg
     >>> rbf = RBF(84, 10)

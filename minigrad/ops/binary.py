@@ -252,7 +252,7 @@ def div(input: Any, other: Any) -> Tensor:
     return Div.apply(a, b)
 
 
-def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+def pow(input: Any, exponent: Any) -> Tensor:  # PyTorch's name
     """``input ** exponent``; either may be a Python number.
 
     >>> import minigrad as mg

@@ -91,7 +91,7 @@ Cos, cos = _make_unary("cos")
 Tanh, tanh = _make_unary("tanh")
 Sigmoid, sigmoid = _make_unary("sigmoid")
 Relu, relu = _make_unary("relu")
-Abs, abs = _make_unary("abs")  # noqa: A001 - PyTorch's name
+Abs, abs = _make_unary("abs")  # PyTorch's name
 Sign, sign = _make_unary("sign")
 Reciprocal, reciprocal = _make_unary("reciprocal")
 Square, square = _make_unary("square")
@@ -134,7 +134,7 @@ class Clamp(Function):
         return (g,)
 
 
-def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """Limit values to ``[min, max]`` (either bound may be None), as ``torch.clamp``.
 
     >>> import minigrad as mg

@@ -73,7 +73,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             f"({k_a} != {k_b})"
         )
     if input.ndim > 2 or other.ndim > 2:
-        broadcast_shapes("matmul (batch dims)", input.shape[:-2], other.shape[:-2])
+        try:
+            broadcast_shapes("matmul (batch dims)", input.shape[:-2], other.shape[:-2])
+        except ShapeError as e:
+            raise ShapeError(f"{e}; input {input.shape} @ other {other.shape}") from None
     if input.dtype != other.dtype:
         dt = dtypes.result_dtype(input, other)
         input, other = input.astype(dt), other.astype(dt)

@@ -160,7 +160,7 @@ def _reduce(fn_cls: type[Function], op: str, input: Tensor, dim: Any, keepdim: b
     return fn_cls.apply(input, dim=dims, keepdim=bool(keepdim))
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Sum over ``dim`` (all axes when None); bool and int tensors sum to int64.
 
     >>> import minigrad as mg
@@ -263,7 +263,7 @@ def _minmax(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
     return MinMax(values, idx)
 
 
-def max(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+def max(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     """The largest value, or with ``dim`` a ``(values, indices)`` pair, as ``torch.max``.
 
     With ``dim`` the gradient goes to the returned index only.
@@ -275,7 +275,7 @@ def max(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  #
     return _minmax(input, dim, keepdim, "max")
 
 
-def min(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+def min(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     """The smallest value, or with ``dim`` a ``(values, indices)`` pair, as ``torch.min``."""
     return _minmax(input, dim, keepdim, "min")
 

@@ -185,12 +185,12 @@ class LevenbergMarquardt(Optimizer):
             jac = self.jacobian(r_t)
             del r_t
             g = jac.T @ r
-            if float(xp.abs(g).max(initial=0.0)) <= group["tolerance_grad"]:
+            if float(xp.abs(g).max()) <= group["tolerance_grad"]:
                 state["converged"] = True
                 break
             a = jac.T @ jac
             diag = xp.diag(a).copy()
-            floor = group["min_diag"] * max(1.0, float(diag.max(initial=0.0)))
+            floor = group["min_diag"] * max(1.0, float(diag.max()))
             diag = xp.maximum(diag, floor)
             x0 = flat.get()
             accepted = False
