@@ -268,3 +268,46 @@ def test_quadratic_minimum(name, kwargs, max_steps):
         opt.step()
         steps += 1
     assert np.abs(x.detach().numpy() - x_star).max() < 1e-3, f"not converged in {steps} steps"
+
+
+def test_accepts_nn_parameters_and_generators():
+    nn = pytest.importorskip("minigrad.nn")
+    if not hasattr(nn, "Parameter"):
+        pytest.skip("minigrad.nn.Parameter is not available yet")
+    w = nn.Parameter(mg.tensor([1.0, -2.0]))
+    opt = optim.SGD((p for p in [w]), lr=0.5, momentum=0.9)
+    (w * w).sum().backward()
+    opt.step()
+    assert w.tolist() == [0.0, 0.0] and isinstance(w, nn.Parameter)
+    assert isinstance(opt.state[w]["momentum_buffer"], mg.Tensor)
+
+
+@pytest.mark.parametrize("name", ["Adam", "LBFGS"])
+def test_state_dict_survives_mg_save_load(tmp_path, name):
+    if not hasattr(mg, "save"):
+        pytest.skip("mg.save is not available yet")
+    w = mg.tensor([1.0, 2.0, 3.0], dtype=F64, requires_grad=True)
+    opt = getattr(optim, name)([w])
+
+    def closure():
+        opt.zero_grad()
+        loss = (w**4).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    path = tmp_path / "opt.state"
+    mg.save(opt.state_dict(), path)
+    twin_w = mg.tensor(w.tolist(), dtype=F64, requires_grad=True)
+    twin = getattr(optim, name)([twin_w])
+    twin.load_state_dict(mg.load(path))
+
+    def twin_closure():
+        twin.zero_grad()
+        loss = (twin_w**4).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    twin.step(twin_closure)
+    np.testing.assert_allclose(twin_w.tolist(), w.tolist(), rtol=1e-12)

@@ -318,3 +318,25 @@ def test_lm_float32_curve_fit():
     opt.step(lambda: p[0] * mg.exp(p[1] * xs) + p[2] - ys)
     assert p.dtype == mg.float32
     np.testing.assert_allclose(p.tolist(), [2.0, -1.3, 0.5], atol=1e-3)
+
+
+def test_lm_damped_solve_well_and_ill_conditioned():
+    solve = optim.LevenbergMarquardt._solve
+    rng = np.random.default_rng(0)
+    jac = rng.standard_normal((8, 3))
+    r = rng.standard_normal(8)
+    a, g = jac.T @ jac, jac.T @ r
+    damp = 0.1 * np.diag(a)
+    # well conditioned: the Cholesky path, equal to the textbook formula
+    np.testing.assert_allclose(solve(np, jac, r, a, g, damp, 1e10),
+                               np.linalg.solve(a + np.diag(damp), -g), rtol=1e-10)
+    # two identical columns and a zero column: JᵀJ is singular and the damping on the zero
+    # column is only the floor; the SVD fallback still gives the finite damped solution
+    bad = np.stack([jac[:, 0], jac[:, 0], np.zeros(8)], axis=1)
+    a, g = bad.T @ bad, bad.T @ r
+    damp = 1e-9 * np.maximum(np.diag(a), 1e-12 * np.diag(a).max())
+    delta = solve(np, bad, r, a, g, damp, 1e10)
+    assert np.isfinite(delta).all() and delta[2] == 0.0
+    assert delta[0] == pytest.approx(delta[1], rel=1e-9)
+    best = np.linalg.lstsq(bad[:, :1], -r, rcond=None)[0][0]
+    assert delta[0] + delta[1] == pytest.approx(best, rel=1e-6)

@@ -91,7 +91,7 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path: Path) -> None:
 
 
 def test_keyboard_interrupt_keeps_last_good_checkpoint(tmp_path: Path) -> None:
-    model, opt, sched, train, test = _setup()
+    model, opt, _, train, test = _setup()
     fit(model, opt, train, test, epochs=1, out_dir=tmp_path, seed=0, verbose=False)
     saved = (tmp_path / CHECKPOINT_NAME).read_bytes()
     calls = {"n": 0}
