@@ -18,10 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import minigrad as mg  # noqa: E402
-import minigrad.nn.functional as F  # noqa: E402
-from _timing import median_time, ratio_line  # noqa: E402
-from minigrad import nn, optim  # noqa: E402
+from _timing import median_time, ratio_line
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import nn, optim
 
 
 def lenet(lib):

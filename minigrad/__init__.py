@@ -8,39 +8,125 @@
 tensor([2., 4., 6.], dtype=float32, device='cpu')
 """
 
+from minigrad import autograd, cuda, nn, ops, optim
 from minigrad._version import __version__
-from minigrad.tensor import Tensor  # noqa: I001  (Tensor first: the ops bind to it)
-from minigrad import autograd, cuda, nn, ops
 from minigrad.autograd import grad
 from minigrad.backends import Device
 from minigrad.creation import (
-    arange, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like, linspace, ones,
-    ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros, zeros_like,
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from minigrad.dtypes import (
-    bool_, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
-    set_default_dtype, uint8,
+    bool_,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
 )
 from minigrad.errors import (
-    AnomalyError, AutogradError, DeviceError, MinigradError, MinigradTypeError, ShapeError,
+    AnomalyError,
+    AutogradError,
+    DeviceError,
+    MinigradError,
+    MinigradTypeError,
+    ShapeError,
 )
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.ops import (
-    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, cos, div, eq, exp, expand,
-    flatten, gather, ge, gt, le, leaky_relu, log, log1p, logsumexp, lt, matmul, max, maximum,
-    mean, min, minimum, mul, ne, neg, pad, permute, pow, prod, reciprocal, relu, reshape,
-    sigmoid, sign, sin, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, transpose,
-    unsqueeze, var, where,
+    abs,
+    add,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    broadcast_to,
+    cat,
+    clamp,
+    cos,
+    div,
+    eq,
+    exp,
+    expand,
+    flatten,
+    gather,
+    ge,
+    gt,
+    le,
+    leaky_relu,
+    log,
+    log1p,
+    logsumexp,
+    lt,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pad,
+    permute,
+    pow,
+    prod,
+    reciprocal,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    split,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+    where,
 )
 from minigrad.random import initial_seed, manual_seed
 from minigrad.serialization import load, save
-from minigrad import optim
+from minigrad.tensor import Tensor
 
-bool = bool_  # noqa: A001 - PyTorch's name (mg.bool)
-float = float32  # noqa: A001 - PyTorch's name (mg.float)
+bool = bool_
+float = float32
 double = float64
 long = int64
 clip = clamp
+
+# Tensor's operators call minigrad.ops; connect them once everything is imported
+from minigrad import tensor_methods as _tensor_methods  # noqa: E402
+
+_tensor_methods.bind_ops(ops)
 
 __all__ = [
     "AnomalyError", "AutogradError", "Device", "DeviceError", "MinigradError", "MinigradTypeError",
@@ -52,8 +138,7 @@ __all__ = [
     "int64", "is_grad_enabled", "le", "leaky_relu", "linspace", "load", "log", "log1p", "logsumexp",
     "long", "lt", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne",
     "neg", "nn", "no_grad", "ones", "ones_like", "ops", "optim", "pad", "permute", "pow", "prod",
-    "rand",
-    "rand_like", "randint", "randn", "randn_like", "reciprocal", "relu", "reshape", "save",
+    "rand", "rand_like", "randint", "randn", "randn_like", "reciprocal", "relu", "reshape", "save",
     "set_default_dtype", "set_grad_enabled", "sigmoid", "sign", "sin", "split", "sqrt", "square",
     "squeeze", "stack", "std", "sub", "sum", "tanh", "tensor", "transpose", "uint8", "unsqueeze",
     "var", "where", "zeros", "zeros_like",

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import dtypes
+from minigrad import tensor_methods as _methods
 from minigrad.backends import Device, backend_for, backend_of
 from minigrad.errors import AutogradError, DeviceError, MinigradTypeError
 from minigrad.tensor_methods import TensorMethods
@@ -174,14 +175,16 @@ class Tensor(TensorMethods):
 
     @property
     def T(self) -> Tensor:
-        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+        return _methods._ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
-        return _ops.transpose(self, -2, -1)
+        return _methods._ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[_ops.normalize_dim(dim, self.ndim, "size")]
+        if dim is None:
+            return self.shape
+        return self.shape[_methods._ops.normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         return int(self._data.size)
@@ -238,13 +241,13 @@ class Tensor(TensorMethods):
                 dtype = a
         out = self
         if device is not None:
-            out = _ops.to_device(out, device)
+            out = _methods._ops.to_device(out, device)
         if dtype is not None:
-            out = _ops.astype(out, dtypes.to_dtype(dtype))
+            out = _methods._ops.astype(out, dtypes.to_dtype(dtype))
         return out
 
     def astype(self, dtype: Any) -> Tensor:
-        return _ops.astype(self, dtypes.to_dtype(dtype))
+        return _methods._ops.astype(self, dtypes.to_dtype(dtype))
 
     def type(self, dtype: Any) -> Tensor:
         return self.astype(dtype)
@@ -381,10 +384,3 @@ class Tensor(TensorMethods):
             self._hooks = []
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
-
-
-# ops need the Tensor class defined first, so they are bound after it
-from minigrad import ops as _ops  # noqa: E402
-from minigrad import tensor_methods as _methods  # noqa: E402
-
-_methods.bind_ops(_ops)

@@ -3,7 +3,8 @@
 * ``backend``: parametrized over "numpy" (always) and "cuda" (skipped with the reason when
   CuPy or a GPU is missing). Tests take it and build tensors with ``device=backend.device``.
 * hypothesis profiles: "ci" (derandomized, bounded) when the ``CI`` env variable is set,
-  "dev" otherwise; ``HYPOTHESIS_PROFILE`` overrides.
+  "dev" otherwise; ``HYPOTHESIS_PROFILE`` overrides ("thorough" explores much longer; the
+  table tests cap their own example counts, so it mostly deepens the forward tests).
 * ``mnist_dir``: the directory holding the four MNIST IDX files, found through
   ``MINIGRAD_DATA`` or ``<repo>/../shared/data``; skips when absent.
 """
@@ -30,6 +31,7 @@ from minigrad.backends import cuda_backend_if_available  # noqa: E402
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=25,
                           print_blob=True)
 settings.register_profile("dev", deadline=None, max_examples=50)
+settings.register_profile("thorough", deadline=None, max_examples=400)  # before a release
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI")
                                                                 else "dev"))
 

@@ -20,10 +20,10 @@ needs_gpu = pytest.mark.skipif(GPU_REASON != "ok", reason=f"no CUDA device: {GPU
 def test_asking_for_cuda_without_it_says_what_is_missing():
     if GPU_REASON == "ok":
         pytest.skip("this machine has a GPU")
-    with pytest.raises(mg.DeviceError, match="not available: CuPy is not installed|no CUDA GPU|"
-                                            "no usable CUDA GPU"):
+    missing = r"not available: (CuPy is not installed|.*no (usable )?CUDA GPU)"
+    with pytest.raises(mg.DeviceError, match=missing):
         mg.zeros(2, device="cuda")
-    with pytest.raises(mg.DeviceError, match="minigrad\\[cuda\\]|GPU"):
+    with pytest.raises(mg.DeviceError, match=r"minigrad\[cuda\]|GPU"):
         mg.ones(2).cuda()
 
 
@@ -109,7 +109,7 @@ def test_moves_and_errors_on_gpu():
     y.backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
     g = mg.ones(2, device="cuda")
-    with pytest.raises(mg.DeviceError, match="cpu.*cuda|cuda.*cpu"):
+    with pytest.raises(mg.DeviceError, match=r"cpu.*cuda|cuda.*cpu"):
         _ = g + mg.ones(2)
     with pytest.raises(mg.DeviceError, match=r"\.cpu\(\)"):
         g.numpy()

@@ -68,7 +68,7 @@ def test_kernel_bodies_match_numpy_backend(kernels):
     ref = NumpyBackend()
     ptr = ctypes.POINTER(ctypes.c_float)
     for rng, shape, k, s, pad, d, (oh, ow) in _geometries(150):
-        n, c, h, w = shape
+        _, c, h, w = shape
         geom = [int(v) for v in (c, h, w, k[0], k[1], oh, ow, s[0], s[1], pad[0], pad[2], d[0],
                                  d[1])]
         x = rng.standard_normal(shape).astype(np.float32)
