@@ -70,7 +70,7 @@ def lenet_step(lib: Any, F_: Any) -> Callable[[], None]:
 
     def param(*shape: int) -> Any:
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
-        a = rng.uniform(-1, 1, shape).astype(np.float32) / np.sqrt(fan_in)
+        a = (rng.uniform(-1, 1, shape) / np.sqrt(fan_in)).astype(np.float32)
         return lib.tensor(a, requires_grad=True)
 
     params = [param(6, 1, 5, 5), param(6), param(16, 6, 5, 5), param(16),

@@ -153,3 +153,18 @@ def test_ctrl_c_exits_130_and_keeps_checkpoint(tmp_path: Path,
     assert (out / CHECKPOINT_NAME).read_bytes() != before
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["interrupted"] and [e["epoch"] for e in metrics["epochs"]] == [1, 2]
+
+
+def test_graph_subcommand_is_wired(tmp_path: Path) -> None:
+    pytest.importorskip("minigrad.viz.cli")
+    assert main(["graph", "--model", "mlp", "--out", str(tmp_path / "g.dot")]) == 0
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+
+
+def test_plot_grads_writes_a_picture(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("minigrad.viz.flow")
+    out = tmp_path / "run"
+    assert main(["train", "--model", "mlp", "--epochs", "1", "--plot-grads", "--out", str(out),
+                 *QUICK]) == 0
+    assert (out / "grad_flow.png").stat().st_size > 1000

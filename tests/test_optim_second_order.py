@@ -337,6 +337,6 @@ def test_lm_damped_solve_well_and_ill_conditioned():
     damp = 1e-9 * np.maximum(np.diag(a), 1e-12 * np.diag(a).max())
     delta = solve(np, bad, r, a, g, damp, 1e10)
     assert np.isfinite(delta).all() and delta[2] == 0.0
-    assert delta[0] == pytest.approx(delta[1], rel=1e-9)
+    assert delta[0] == pytest.approx(delta[1], rel=1e-5)
     best = np.linalg.lstsq(bad[:, :1], -r, rcond=None)[0][0]
     assert delta[0] + delta[1] == pytest.approx(best, rel=1e-5)

@@ -61,14 +61,17 @@ class NumpyBackend(Backend):
     ) -> Any:
         n, c, kh, kw, oh, ow = cols.shape
         (h, w), (sh, sw), (dh, dw) = in_size, stride, dilation
-        top, bottom, left, right = padding
-        out = np.zeros((n, c, h + top + bottom, w + left + right), dtype=cols.dtype)
-        for i in range(kh):
-            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-            for j in range(kw):
-                out[:, :, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
-        if top or bottom or left or right:
-            out = np.ascontiguousarray(out[:, :, top:top + h, left:left + w])
+        top, _, left, _ = padding
+        out = np.zeros((n, c, h, w), dtype=cols.dtype)
+        # add each kernel offset's slab straight into the unpadded image, clipped to it
+        spans_h = [_span(i * dh - top, sh, oh, h) for i in range(kh)]
+        spans_w = [_span(j * dw - left, sw, ow, w) for j in range(kw)]
+        for i, (rows, src_r) in enumerate(spans_h):
+            if rows is None:
+                continue
+            for j, (cols_, src_c) in enumerate(spans_w):
+                if cols_ is not None:
+                    out[:, :, rows, cols_] += cols[:, :, i, j, src_r, src_c]
         return out
 
     def rng(self, device: Device) -> np.random.Generator:
@@ -76,3 +79,14 @@ class NumpyBackend(Backend):
 
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
+
+
+def _span(offset: int, stride: int, count: int, size: int) -> tuple[slice | None, slice]:
+    """Destination and source slices of the positions ``offset + k*stride`` (``k < count``)
+    that fall inside ``[0, size)``; ``(None, empty)`` when none do."""
+    lo = (-offset + stride - 1) // stride if offset < 0 else 0
+    hi = min(count, (size - 1 - offset) // stride + 1) if offset < size else 0
+    if hi <= lo:
+        return None, slice(0, 0)
+    start = offset + lo * stride
+    return slice(start, start + (hi - lo - 1) * stride + 1, stride), slice(lo, hi)

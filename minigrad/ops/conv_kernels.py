@@ -138,5 +138,8 @@ def conv2d_input_grad(
             wt = w.reshape(groups, o // groups, kg).transpose(0, 2, 1)
             dcols = xp.matmul(wt, g[n0:n1].reshape(m, groups, o // groups, length))
             dcols = dcols.reshape(m, c, kh, kw, oh, ow)
-        out[n0:n1] = backend.col2im(dcols, in_size, (kh, kw), stride, padding, dilation)
+        res = backend.col2im(dcols, in_size, (kh, kw), stride, padding, dilation)
+        if step >= n:
+            return res  # one chunk: no copy
+        out[n0:n1] = res
     return out

@@ -87,10 +87,11 @@ class MaxPool2d(Function):
         offsets = _offsets(geom)
         best = xpad[offsets[0][1]].copy()
         win = xp.zeros(best.shape, dtype=xp.int16)
+        nan = x.dtype.kind == "f" and bool(xp.isnan(x).any())
         for t, key in offsets[1:]:
             v = xpad[key]
-            upd = v > best
-            if x.dtype.kind == "f":
+            upd = xp.greater(v, best)
+            if nan:
                 upd |= v != v  # a NaN in the window wins, as in PyTorch
             xp.copyto(best, v, where=upd)
             xp.copyto(win, t, where=upd)

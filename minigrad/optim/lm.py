@@ -123,6 +123,12 @@ class LevenbergMarquardt(Optimizer):
         """The Jacobian of the residual ``r`` w.r.t. the flattened parameters (float64 array).
 
         One reverse-mode pass per entry of ``r``; row ``i`` is ``∂r_i/∂θ``.
+
+        >>> import minigrad as mg
+        >>> a = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> opt = mg.optim.LevenbergMarquardt([a])
+        >>> opt.jacobian(mg.stack([a[0] * a[1], a[1] ** 2])).tolist()
+        [[2.0, 1.0], [0.0, 4.0]]
         """
         flat = self._flat
         xp = flat.xp
