@@ -69,9 +69,9 @@ class Adagrad(Optimizer):
                     continue
                 xp = p._backend.xp
                 g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state.setdefault(
-                    p, {"step": 0, "sum": zeros_state(p, group["initial_accumulator_value"])}
-                )
+                state = self.param_state(p)
+                if not state:
+                    state.update(step=0, sum=zeros_state(p, group["initial_accumulator_value"]))
                 state["step"] = step = int(state["step"]) + 1
                 data = writable_data(p)
                 if wd != 0:

@@ -73,7 +73,7 @@ class Adam(Optimizer):
                     continue
                 xp = p._backend.xp
                 g = -p.grad._data if maximize else p.grad._data
-                state = self.state.setdefault(p, {})
+                state = self.param_state(p)
                 if not state:
                     state["step"] = 0
                     state["exp_avg"] = zeros_state(p)

@@ -122,7 +122,7 @@ class ConjugateGradient(Optimizer):
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         flat = self._flat
-        state = self.state.setdefault(flat.params[0], {})
+        state = self.param_state(flat.params[0])
         for key, value in (("func_evals", 0), ("n_iter", 0), ("restarts", 0),
                            ("since_restart", 0)):
             state.setdefault(key, value)

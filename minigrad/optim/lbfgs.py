@@ -90,7 +90,7 @@ class LBFGS(Optimizer):
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         history, line_search = group["history_size"], group["line_search_fn"]
         flat = self._flat
-        state = self.state.setdefault(flat.params[0], {})
+        state = self.param_state(flat.params[0])
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
 

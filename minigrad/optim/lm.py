@@ -175,7 +175,7 @@ class LevenbergMarquardt(Optimizer):
         group = self.param_groups[0]
         flat = self._flat
         xp = flat.xp
-        state = self.state.setdefault(flat.params[0], {})
+        state = self.param_state(flat.params[0])
         lam = float(state.get("lambda", group["lambda_"]))
         for key in ("n_iter", "func_evals", "accepted", "rejected"):
             state.setdefault(key, 0)

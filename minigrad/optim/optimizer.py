@@ -168,6 +168,25 @@ class Optimizer:
         """Validate one group's options (subclasses override; called by add_param_group)."""
 
     # ------------------------------------------------------------------ stepping
+    def param_state(self, p: Tensor) -> dict[str, Any]:
+        """The state dict of ``p`` (created empty on first use), with its tensors
+        moved to ``p``'s device if the parameter moved since (``model.to("cuda")`` after the
+        optimizer was made keeps the optimizer consistent, as the tensors follow lazily)."""
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = {}
+            return state
+        atype = type(p._data)
+        for key, value in state.items():
+            if isinstance(value, Tensor):
+                if type(value._data) is not atype:
+                    state[key] = _cast_like(value, p, key)
+            elif isinstance(value, list) and value and isinstance(value[0], Tensor) and type(
+                value[0]._data
+            ) is not atype:
+                state[key] = _cast_like(value, p, key)
+        return state
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: drop them (default) or fill them with 0."""
         for group in self.param_groups:

@@ -63,7 +63,7 @@ class RMSprop(Optimizer):
                     continue
                 xp = p._backend.xp
                 g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state.setdefault(p, {})
+                state = self.param_state(p)
                 if not state:
                     state["step"] = 0
                     state["square_avg"] = zeros_state(p)

@@ -69,7 +69,7 @@ class SGD(Optimizer):
                 if wd != 0:
                     d = d + wd * p._data
                 if mom != 0:
-                    state = self.state.setdefault(p, {})
+                    state = self.param_state(p)
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = Tensor._make(d.copy(), None)
