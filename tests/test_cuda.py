@@ -150,3 +150,21 @@ def test_lenet_training_smoke_on_gpu():
         losses.append(loss.item())
     assert all(p.device == "cuda" for p in model.parameters())
     assert losses[-1] < 0.5 * losses[0]
+
+
+@needs_gpu
+@pytest.mark.gpu
+def test_optimizer_state_follows_module_to_cuda():
+    from minigrad import nn, optim
+
+    model = nn.Linear(4, 3)
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    x = mg.randn(8, 4)
+    model(x).sum().backward()
+    opt.step()  # state created on the CPU
+    model.to("cuda")
+    opt.zero_grad()
+    model(x.cuda()).sum().backward()
+    opt.step()  # state must move with the parameters
+    for p in model.parameters():
+        assert all(v.device == "cuda" for v in opt.state[p].values() if isinstance(v, mg.Tensor))
