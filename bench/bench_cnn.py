@@ -35,8 +35,12 @@ import minigrad as mg
 import minigrad.nn.functional as F
 
 
-def interleaved(fns: list[Callable[[], Any]], rounds: int, number: int) -> list[float]:
-    """Median seconds per call of each fn, timed in alternating rounds after a warm-up."""
+def interleaved(fns: list[Callable[[], Any]], rounds: int,
+                number: int) -> list[tuple[float, float]]:
+    """(median, min) seconds per call of each fn, timed in alternating rounds after a warm-up.
+
+    The median is the figure reported; the min shows the uncontended speed when other
+    processes load the machine in bursts."""
     for f in fns:
         for _ in range(2):
             f()
@@ -47,7 +51,7 @@ def interleaved(fns: list[Callable[[], Any]], rounds: int, number: int) -> list[
             for _ in range(number):
                 f()
             samples[i].append((time.perf_counter() - t0) / number)
-    return [statistics.median(s) for s in samples]
+    return [(statistics.median(s), min(s)) for s in samples]
 
 
 def conv_layer(lib: Any, F_: Any) -> Callable[[], None]:
@@ -116,7 +120,8 @@ def main() -> None:
         ours = make(mg, F)
         fns = [ours] if torch is None else [ours, make(torch, TF)]
         times = interleaved(fns, rounds, number)
-        print(ratio_line(name, times[0], times[1] if len(times) > 1 else None))
+        print(ratio_line(name, times[0][0], times[1][0] if len(times) > 1 else None))
+        print(ratio_line("  (best round)", times[0][1], times[1][1] if len(times) > 1 else None))
         if args.profile:
             prof = cProfile.Profile()
             prof.runcall(lambda f=ours: [f() for _ in range(5)])

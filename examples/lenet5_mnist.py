@@ -19,7 +19,7 @@ import minigrad.nn.functional as F
 from minigrad import optim
 from minigrad.data import MNIST, DataLoader
 from minigrad.models import build_model, input_options
-from minigrad.training import evaluate
+from minigrad.training import evaluate, recipe
 
 
 def main() -> None:
@@ -27,20 +27,23 @@ def main() -> None:
     parser.add_argument("--data", help="folder with the MNIST files (default: $MINIGRAD_DATA)")
     parser.add_argument("--model", choices=["lenet5", "lenet5-classic"], default="lenet5")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, help="default: the model's recipe")
+    parser.add_argument("--batch-size", type=int, help="default: the model's recipe")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
+    settings = recipe(args.model)  # lenet5: Adam 2e-3, batch 64; classic: Adam 1e-3, batch 16
+    lr = args.lr or settings["lr"]
+    batch_size = args.batch_size or settings["batch_size"]
     mg.manual_seed(args.seed)
     prep = input_options(args.model)  # lenet5-classic: pad 28x28 -> 32x32
     train = MNIST(args.data, train=True).tensors(**prep)  # (60000, 1, H, W), normalised
     test = MNIST(args.data, train=False).tensors(**prep)
     model = build_model(args.model)
     print(model)
-    optimizer = optim.Adam(model.parameters(), lr=args.lr)
+    optimizer = optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     schedule = optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
-    loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    loader = DataLoader(train, batch_size=batch_size, shuffle=True, seed=args.seed)
 
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):

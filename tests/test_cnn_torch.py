@@ -81,11 +81,13 @@ def test_max_pool2d(s: dict[str, Any]) -> None:
     x = _f32(rng, s["batch"], s["channels"], s["height"], s["width"])
     x[..., ::2, :] = np.round(x[..., ::2, :])  # some ties
     kw = {k: s[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
-    _, idx = F.max_pool2d(mg.tensor(x), **kw, return_indices=True)
+    out, idx = F.max_pool2d(mg.tensor(x), **kw, return_indices=True)
     _, tidx = TF.max_pool2d(torch.tensor(x), **kw, return_indices=True)
-    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
-    out = F.max_pool2d(mg.tensor(x), **kw)
-    if np.isfinite(out.numpy()).all():
+    # a window lying wholly in the padding gives -inf and an index that points at no input
+    # element (PyTorch's differs there); elsewhere the indices agree exactly
+    real = np.isfinite(out.numpy())
+    np.testing.assert_array_equal(idx.numpy()[real], tidx.numpy()[real])
+    if real.all():
         _run(lambda a: F.max_pool2d(a, **kw), lambda a: TF.max_pool2d(a, **kw), [x])
 
 

