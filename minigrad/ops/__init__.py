@@ -9,20 +9,70 @@ True
 
 from minigrad.ops._util import normalize_dim
 from minigrad.ops.binary import (
-    add, div, eq, ge, gt, le, lt, maximum, minimum, mul, ne, pow, sub, where,
+    add,
+    div,
+    eq,
+    ge,
+    gt,
+    le,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    pow,
+    sub,
+    where,
 )
 from minigrad.ops.elementwise import (
-    abs, clamp, cos, exp, leaky_relu, log, log1p, neg, reciprocal, relu, sigmoid, sign, sin,
-    sqrt, square, tanh,
+    abs,
+    clamp,
+    cos,
+    exp,
+    leaky_relu,
+    log,
+    log1p,
+    neg,
+    reciprocal,
+    relu,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    tanh,
 )
 from minigrad.ops.index import gather, index, index_put
 from minigrad.ops.matmul import matmul
 from minigrad.ops.reduce import (
-    amax, amin, argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
 )
 from minigrad.ops.shape import (
-    astype, broadcast_to, cat, expand, flatten, pad, permute, reshape, split, squeeze, stack,
-    to_device, transpose, unsqueeze,
+    astype,
+    broadcast_to,
+    cat,
+    expand,
+    flatten,
+    pad,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    to_device,
+    transpose,
+    unsqueeze,
 )
 
 __all__ = [
