@@ -68,7 +68,7 @@ def _root_grads(
                     f"{op}: gradient for output {i} has shape {g.shape} but the output has "
                     f"shape {out.shape}"
                 )
-            g = g if create_graph else g._data
+            g = g if create_graph else g._data.copy()  # a leaf may adopt it: never alias
         if create_graph and not isinstance(g, Tensor):
             g = Tensor._make(g, None)
         roots.append((out, g))
@@ -130,6 +130,8 @@ def _run(
                 in_grads = node.backward(m, g, inputs, out)
             if not retain_graph:
                 node._release()
+            if not create_graph and in_grads is not None and len(in_grads) > 1:
+                in_grads = _unshare(in_grads)
         else:
             in_grads = None
         for i, p in enumerate(node.parents):
@@ -149,8 +151,26 @@ def _run(
                 if left == 0:
                     ready.append(p)
             elif gi is not None:
-                _deliver_leaf(p, gi, capture, captured, create_graph)
+                _deliver_leaf(p, gi, capture, captured, create_graph, retain_graph)
     return captured
+
+
+def _unshare(in_grads: Any) -> Any:
+    """Copy any array handed to two inputs (``Add`` returns ``g, g``), so every gradient
+    array has one owner: leaves may then adopt arrays without copying, and accumulating into
+    one leaf's ``.grad`` in place can never change another gradient."""
+    ids = [id(g) for g in in_grads if g is not None]
+    if len(set(ids)) == len(ids):
+        return in_grads
+    seen: set[int] = set()
+    out = []
+    for g in in_grads:
+        if g is not None and id(g) in seen:
+            g = g.copy()
+        elif g is not None:
+            seen.add(id(g))
+        out.append(g)
+    return out
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -173,7 +193,7 @@ def _run_hooks(hooks: list[Any], g: Any, create_graph: bool) -> Any:
 
 def _deliver_leaf(
     leaf: Tensor, g: Any, capture: dict[Any, int] | None, captured: dict[int, Any],
-    create_graph: bool,
+    create_graph: bool, retain: bool = True,
 ) -> None:
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
@@ -187,9 +207,11 @@ def _deliver_leaf(
         leaf.grad = g if leaf.grad is None else _add(leaf.grad, g)
         return
     if leaf.grad is None:
-        # a gradient array may be shared (Add hands one array to both inputs) or read-only
-        # (a broadcast view): the leaf gets its own writable copy
-        leaf.grad = Tensor._make(g.copy(), None)
+        # the engine hands each gradient array to one owner only (see _unshare), so a
+        # writable array is adopted as it is; a read-only one (a broadcast view) is copied,
+        # and so is every array of a retained graph (an op might hand out saved state)
+        adopt = not retain and getattr(getattr(g, "flags", None), "writeable", True)
+        leaf.grad = Tensor._make(g if adopt else g.copy(), None)
     elif leaf.grad.shape == g.shape and leaf.grad._data.flags.writeable:
         leaf.grad._data += g
         leaf.grad._version += 1

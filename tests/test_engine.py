@@ -296,3 +296,34 @@ def test_zero_dim_gradients_are_arrays() -> None:
     y.backward()
     assert isinstance(x.grad._data, np.ndarray) and x.grad.shape == ()
     assert x.grad.item() == pytest.approx(2 * (4 + np.exp(2.0) - 1))
+
+
+def test_leaf_grads_never_share_memory():
+    """Leaves adopt gradient arrays without copying; no two may end up sharing one."""
+    a = mg.ones(3, requires_grad=True)
+    b = mg.ones(3, requires_grad=True)
+    (a + b).sum().backward()  # Add hands the same array to both inputs
+    a.grad.mul_(5)
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0, 1.0])
+    c = mg.ones(2, 2, requires_grad=True)
+    d = mg.ones(2, 2, requires_grad=True)
+    s = c.astype(mg.float64) + d.astype(mg.float64)  # identity ops after the fan-out
+    s.sum().backward()
+    c.grad.add_(1)
+    np.testing.assert_array_equal(d.grad.numpy(), np.ones((2, 2)))
+
+
+def test_leaf_grad_does_not_alias_the_gradient_passed_to_backward():
+    x = mg.ones(3, requires_grad=True)
+    seed = mg.tensor([1.0, 2.0, 3.0])
+    (x * 1).backward(seed)
+    x.grad.zero_()
+    np.testing.assert_array_equal(seed.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_accumulation_into_one_leaf_leaves_pending_gradients_alone():
+    x = mg.ones(3, requires_grad=True)
+    y = x * 2
+    z = (x + y) * 3  # x receives a gradient directly and through y
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [9.0, 9.0, 9.0])
