@@ -23,6 +23,15 @@ MODEL_NAMES = ("logreg", "mlp", "lenet5", "lenet5-classic")
 DATASET_NAMES = ("mnist", "fashion-mnist", "synthetic")
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show an option's default only when it has one (not "(default: None)")."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or "(default" in (action.help or ""):
+            return action.help or ""
+        return super()._get_help_string(action) or ""
+
+
 def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     from minigrad.training.recipes import OPTIMIZERS, SCHEDULES
 
@@ -30,7 +39,7 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
         "train", help="train a model and evaluate it on the test set after every epoch",
         description="Train a model; options left out take the model's recipe (logreg: SGD "
         "0.01 with decay at epochs 5/10/15; mlp: SGD 0.1, batch 100; lenet5: Adam).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("--model", choices=MODEL_NAMES, default="mlp")
     p.add_argument("--dataset", choices=DATASET_NAMES, default="mnist",
@@ -67,7 +76,7 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
 
 def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="evaluate a checkpoint on the test set",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=_HelpFormatter)
     p.add_argument("checkpoint", metavar="CHECKPOINT")
     p.add_argument("--data", metavar="DIR", help="folder with the dataset files")
     p.add_argument("--device", default="cpu")

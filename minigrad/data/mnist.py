@@ -143,7 +143,8 @@ class MNIST(ImageDataset):
         raise DatasetNotFoundError(
             f"{name}: missing {missing} in {where}. Put the canonical gzipped IDX files in a "
             f"folder and pass it as root= (or set the MINIGRAD_DATA environment variable to it "
-            f"or to its parent holding {self.folder}/), or pass download=True to fetch them."
+            f"or to its parent holding {self.folder}/), or fetch them from the canonical mirrors "
+            f"with minigrad.data.{name}(root, download=True)."
         )
 
     def _read(self, directory: str, name: str, magic: int) -> np.ndarray:
