@@ -6,8 +6,9 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["machine_line", "median_time", "ratio_line"]
+__all__ = ["interleaved", "machine_line", "median_time", "ratio_line"]
 
 
 def median_time(fn: Callable[[], object], repeat: int = 7, number: int = 10,
@@ -26,6 +27,25 @@ def median_time(fn: Callable[[], object], repeat: int = 7, number: int = 10,
             sync()
         samples.append((time.perf_counter() - t0) / number)
     return statistics.median(samples)
+
+
+def interleaved(fns: list[Callable[[], Any]], rounds: int,
+                number: int) -> list[tuple[float, float]]:
+    """(median, min) seconds per call of each fn, timed in alternating rounds after a warm-up.
+
+    The median is the figure reported; the min shows the uncontended speed when other
+    processes load the machine in bursts."""
+    for f in fns:
+        for _ in range(2):
+            f()
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for i, f in enumerate(fns):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                f()
+            samples[i].append((time.perf_counter() - t0) / number)
+    return [(statistics.median(s), min(s)) for s in samples]
 
 
 def ratio_line(name: str, ours: float, theirs: float | None, unit: str = "ms",

@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,29 +27,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import machine_line, ratio_line
+from _timing import interleaved, machine_line, ratio_line
 
 import minigrad as mg
 import minigrad.nn.functional as F
-
-
-def interleaved(fns: list[Callable[[], Any]], rounds: int,
-                number: int) -> list[tuple[float, float]]:
-    """(median, min) seconds per call of each fn, timed in alternating rounds after a warm-up.
-
-    The median is the figure reported; the min shows the uncontended speed when other
-    processes load the machine in bursts."""
-    for f in fns:
-        for _ in range(2):
-            f()
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(rounds):
-        for i, f in enumerate(fns):
-            t0 = time.perf_counter()
-            for _ in range(number):
-                f()
-            samples[i].append((time.perf_counter() - t0) / number)
-    return [(statistics.median(s), min(s)) for s in samples]
 
 
 def conv_layer(lib: Any, F_: Any) -> Callable[[], None]:

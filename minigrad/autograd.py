@@ -159,6 +159,9 @@ def _unshare(in_grads: Any) -> Any:
     """Copy any array handed to two inputs (``Add`` returns ``g, g``), so every gradient
     array has one owner: leaves may then adopt arrays without copying, and accumulating into
     one leaf's ``.grad`` in place can never change another gradient."""
+    if len(in_grads) == 2:  # the common case, without building sets
+        a, b = in_grads
+        return (a, b.copy()) if a is b and a is not None else in_grads
     ids = [id(g) for g in in_grads if g is not None]
     if len(set(ids)) == len(ids):
         return in_grads

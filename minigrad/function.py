@@ -52,6 +52,11 @@ class Function:
     #: False for ops whose result never carries gradient (comparisons, argmax)
     differentiable: ClassVar[bool] = True
 
+    # per-node state; class-level defaults spare apply() three assignments per op
+    _freed: bool = False
+    _pre_hooks: list[Any] | None = None
+    _trace: Any = None
+
     # filled by apply() when the node is recorded
     parents: tuple[Any, ...]
     needs_input_grad: tuple[bool, ...]
@@ -122,9 +127,8 @@ class Function:
         self._saved_inputs = inputs if cls.save_inputs else None
         self._saved_versions = tuple(t._version for t in inputs) if cls.save_inputs else None
         self._saved_out = out if cls.save_output else None
-        self._freed = False
-        self._pre_hooks = None
-        self._trace = traceback.extract_stack()[:-3] if STATE.anomaly else None
+        if STATE.anomaly:
+            self._trace = traceback.extract_stack()[:-3]
 
     # ------------------------------------------------------------------ engine side
     @property

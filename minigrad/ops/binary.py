@@ -19,6 +19,7 @@ from minigrad.gradmath import register_math
 from minigrad.tensor import Tensor
 
 from ._util import broadcast_shapes, check_tensor
+from .shape import astype
 
 __all__ = [
     "add", "div", "eq", "ge", "gt", "le", "lt", "maximum", "minimum", "mul", "ne", "pow",
@@ -179,8 +180,6 @@ for _name, _cls in [("add", Add), ("sub", Sub), ("mul", Mul), ("div", Div), ("po
 
 def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of the promoted dtype, on the tensor operand's device."""
-    from minigrad.ops.shape import astype
-
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         da, db = a._data.dtype, b._data.dtype
         if da != db:
