@@ -16,8 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import minigrad as mg  # noqa: E402
-from _timing import interleaved, machine_line, ratio_line  # noqa: E402
+from _timing import interleaved, machine_line, ratio_line
+
+import minigrad as mg
 
 N_OPS = 100  # 25 rounds of (mul scalar, tanh, add scalar, sigmoid)
 
