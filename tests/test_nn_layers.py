@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+import minigrad.nn.functional as F
 from minigrad import nn
 from minigrad.testing import gradcheck, gradgradcheck
 
@@ -281,3 +282,23 @@ def test_rbf_gradcheck() -> None:
     rbf = nn.RBF(5, 3)
     ps = _params64(rbf)
     assert gradcheck(lambda x, *_: rbf(x), (_x64(4, 5), *ps))
+
+
+def test_fused_linear_equals_the_composite():
+    mg.manual_seed(3)
+    x = mg.randn(2, 3, 4, dtype=mg.float64, requires_grad=True)
+    w = mg.randn(5, 4, dtype=mg.float64, requires_grad=True)
+    b = mg.randn(5, dtype=mg.float64, requires_grad=True)
+    fused = F.linear(x, w, b)
+    composite = x @ w.mT + b
+    np.testing.assert_allclose(fused.detach().numpy(), composite.detach().numpy(), rtol=1e-12)
+    grads_fused = mg.grad(fused.sum(), (x, w, b))
+    grads_composite = mg.grad(composite.sum(), (x, w, b))
+    for a, c in zip(grads_fused, grads_composite, strict=True):
+        np.testing.assert_allclose(a.numpy(), c.numpy(), rtol=1e-12)
+    assert gradcheck(F.linear, (x, w, b))
+    assert gradgradcheck(F.linear, (x, w, b))
+    x1 = x[0, 0].detach().requires_grad_()
+    assert gradcheck(lambda v, u: F.linear(v, u), (x1, w))  # 1-D input, no bias
+    with pytest.raises(mg.ShapeError, match="linear: input of shape"):
+        F.linear(mg.ones(2, 3), mg.ones(5, 4))

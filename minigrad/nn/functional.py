@@ -18,6 +18,7 @@ from typing import Any
 from minigrad.errors import ShapeError
 from minigrad.ops import leaky_relu, pad, relu, sigmoid, tanh
 from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
+from minigrad.ops.linear import linear
 from minigrad.ops.loss import cross_entropy, nll_loss
 from minigrad.ops.loss_regression import (
     binary_cross_entropy,
@@ -41,9 +42,9 @@ from minigrad.tensor import Tensor
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
-    "dropout", "huber_loss", "l1_loss", "leaky_relu", "log_softmax", "max_pool2d", "mse_loss",
-    "nll_loss", "pad", "rbf", "relu", "sigmoid", "smooth_l1_loss", "softmax", "subsample",
-    "subsampling2d", "tanh",
+    "dropout", "huber_loss", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d",
+    "mse_loss", "nll_loss", "pad", "rbf", "relu", "sigmoid", "smooth_l1_loss", "softmax",
+    "subsample", "subsampling2d", "tanh",
 ]
 
 

@@ -87,8 +87,7 @@ class Linear(Module):
                 f"Linear: input of shape {input.shape} does not end in in_features="
                 f"{self.in_features}"
             )
-        out = ops.matmul(input, self.weight.mT)
-        return out if self.bias is None else out + self.bias
+        return ops.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -43,6 +43,7 @@ from minigrad.ops.elementwise import (
     tanh,
 )
 from minigrad.ops.index import gather, index, index_put
+from minigrad.ops.linear import linear
 from minigrad.ops.matmul import matmul
 from minigrad.ops.reduce import (
     amax,
@@ -78,9 +79,9 @@ from minigrad.ops.shape import (
 __all__ = [
     "abs", "add", "amax", "amin", "argmax", "argmin", "astype", "broadcast_to", "cat", "clamp",
     "cos", "div", "eq", "exp", "expand", "flatten", "gather", "ge", "gt", "index", "index_put",
-    "le", "leaky_relu", "log", "log1p", "logsumexp", "lt", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "mul", "ne", "neg", "normalize_dim", "pad", "permute", "pow", "prod",
+    "le", "leaky_relu", "linear", "log", "log1p", "logsumexp", "lt", "matmul", "max", "maximum",
+    "mean", "min", "minimum", "mul", "ne", "neg", "normalize_dim", "pad", "permute", "pow", "prod",
     "reciprocal", "relu", "reshape", "sigmoid", "sign", "sin", "split", "sqrt", "square",
-    "squeeze", "stack", "std", "sub", "sum", "tanh", "to_device", "transpose", "unsqueeze",
-    "var", "where",
+    "squeeze", "stack", "std", "sub", "sum", "tanh", "to_device", "transpose", "unsqueeze", "var",
+    "where",
 ]
