@@ -92,8 +92,8 @@ def test_capture_groups_real_modules() -> None:
     for n in g.nodes:
         by_module.setdefault(n.module, []).append(n.name)
     assert sorted(by_module[None]) == ["Mean", "Mul"]  # the loss is outside the model
-    assert {"0.weight", "0.bias", "Matmul"} <= set(by_module["0"])
-    assert {"2.weight", "2.bias", "Matmul"} <= set(by_module["2"])
+    assert {"0.weight", "0.bias", "Linear"} <= set(by_module["0"])
+    assert {"2.weight", "2.bias", "Linear"} <= set(by_module["2"])
     assert by_module["1"] == ["Relu"]
     assert g.modules == {"": "Sequential", "0": "Linear", "1": "ReLU", "2": "Linear"}
     # every op got a recorded gradient norm; leaves have theirs from .grad
