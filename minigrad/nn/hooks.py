@@ -102,38 +102,34 @@ class BackwardHookCall:
     # ---------------------------------------------------------------- forward side
     def wrap_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """Route every positional tensor that requires grad through a hooked identity."""
-        out = list(args)
-        k = 0
-        for i, a in enumerate(args):
-            if not isinstance(a, Tensor):
-                continue
-            if a.requires_grad and STATE.grad_enabled:
-                wrapped = _HookIdentity.apply(a)
-                wrapped.grad_fn.register_prehook(self._input_hook(k))
-                self.input_slots.append(k)
-                out[i] = wrapped
-            k += 1
-        self.n_inputs = k
+        out, self.n_inputs = self._wrap(args, self._input_hook, self.input_slots)
         self._reset()
         return tuple(out)
 
     def wrap_outputs(self, output: Any) -> Any:
         """Route the forward's tensor output(s) through hooked identities."""
         self.output_is_tuple = isinstance(output, tuple)
-        outs = list(output) if self.output_is_tuple else [output]
-        k = 0
-        for i, o in enumerate(outs):
-            if not isinstance(o, Tensor):
-                continue
-            if o.requires_grad and STATE.grad_enabled:
-                wrapped = _HookIdentity.apply(o)
-                wrapped.grad_fn.register_prehook(self._output_hook(k))
-                self.output_slots.append(k)
-                outs[i] = wrapped
-            k += 1
-        self.n_outputs = k
+        outs, self.n_outputs = self._wrap(output if self.output_is_tuple else (output,),
+                                          self._output_hook, self.output_slots)
         self._reset()
         return tuple(outs) if self.output_is_tuple else outs[0]
+
+    @staticmethod
+    def _wrap(items: tuple[Any, ...], make_hook: Any, slots: list[int]) -> tuple[list[Any], int]:
+        """Replace each tensor that requires grad by a hooked identity of it; the k-th tensor
+        gets ``make_hook(k)``. Returns the new items and the number of tensors seen."""
+        out = list(items)
+        k = 0
+        for i, a in enumerate(items):
+            if not isinstance(a, Tensor):
+                continue
+            if a.requires_grad and STATE.grad_enabled:
+                wrapped = _HookIdentity.apply(a)
+                wrapped.grad_fn.register_prehook(make_hook(k))
+                slots.append(k)
+                out[i] = wrapped
+            k += 1
+        return out, k
 
     # ---------------------------------------------------------------- backward side
     def _output_hook(self, k: int) -> Any:
