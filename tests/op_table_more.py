@@ -233,6 +233,21 @@ def _matmul_case(draw: Any) -> Case:
     return Case((draw(mst.arrays(sa)), draw(mst.arrays(sb))))
 
 
+@st.composite
+def _linear_case(draw: Any) -> Case:
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    lead = draw(mst.shapes(min_dims=0, max_dims=2, max_side=3))
+    arrays = [draw(mst.arrays((*lead, n_in))), draw(mst.arrays((n_out, n_in)))]
+    if draw(st.booleans()):
+        arrays.append(draw(mst.arrays((n_out,))))
+    return Case(tuple(arrays))
+
+
+def _np_linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    out = np.matmul(x, w.T)
+    return out if b is None else out + b
+
+
 MORE_SPECS = [
     OpSpec("sum", lambda a, dim, keepdim: a.sum(dim, keepdim), _reduce_case(),
            ref=_np_reduce(np.sum), torch=_torch_reduce("sum")),
@@ -310,4 +325,6 @@ MORE_SPECS = [
            _gather_case(), ref=_np_gather,
            torch=lambda a, dim, index: a.gather(dim, tt().as_tensor(index))),
     OpSpec("matmul", lambda a, b: a @ b, _matmul_case(), ref=np.matmul),
+    OpSpec("linear", lambda *t: mg.ops.linear(*t), _linear_case(), ref=_np_linear,
+           torch=lambda *t: tt().nn.functional.linear(*t)),
 ]

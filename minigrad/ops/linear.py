@@ -35,12 +35,16 @@ class Linear(Function):
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
         x, w = inputs[0], inputs[1]
         need = self.needs_input_grad
-        gx = m.matmul(g, w) if need[0] else None
-        gw = None
+        x_shape = self.in_meta[0][0]
+        n_out, n_in = self.in_meta[1][0]
+        flat = len(x_shape) != 2  # work on 2-D (rows, features) views of g and x
+        g2 = m.reshape(g, shape=(-1, n_out)) if flat else g
+        gx = gw = None
+        if need[0]:
+            gx = m.matmul(g2, w)
+            gx = m.reshape(gx, shape=x_shape) if flat else gx
         if need[1]:
-            n_out, n_in = self.in_meta[1][0]
-            g2 = g if g.ndim == 2 else m.reshape(g, shape=(-1, n_out))
-            x2 = x if x.ndim == 2 else m.reshape(x, shape=(-1, n_in))
+            x2 = m.reshape(x, shape=(-1, n_in)) if flat else x
             gw = m.matmul(m.swapaxes(g2), x2)
         if len(inputs) == 2:
             return gx, gw
