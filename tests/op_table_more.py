@@ -243,6 +243,32 @@ def _linear_case(draw: Any) -> Case:
     return Case(tuple(arrays))
 
 
+@st.composite
+def _setitem_case(draw: Any) -> Case:
+    """A basic-indexing key and a value broadcastable to ``a[key]``."""
+    a = draw(mst.arrays(mst.shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)))
+    key = tuple(
+        draw(st.one_of(st.integers(-n, n - 1), st.builds(slice, st.none() | st.integers(0, n),
+                                                         st.none() | st.integers(0, n))))
+        for n in a.shape
+    )
+    target = a[key].shape
+    vshape = draw(st.sampled_from([target, target[1:] if target else (), ()]))
+    return Case((a, draw(mst.arrays(vshape))), {"key": key})
+
+
+def _np_setitem(a: np.ndarray, v: np.ndarray, key: Any) -> np.ndarray:
+    out = a.copy()
+    out[key] = v
+    return out
+
+
+def _torch_setitem(a: Any, v: Any, key: Any) -> Any:
+    out = a.clone()
+    out[key] = v
+    return out
+
+
 def _np_linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     out = np.matmul(x, w.T)
     return out if b is None else out + b
@@ -311,6 +337,8 @@ MORE_SPECS = [
            torch=lambda a, shape: tt().broadcast_to(a, shape)),
     OpSpec("index", lambda a, key: a[key], _index_case(), ref=lambda a, key: a[key],
            torch=lambda a, key: a[_t_key(key)]),
+    OpSpec("setitem", lambda a, v, key: mg.ops.index_put(a, key, v), _setitem_case(),
+           ref=_np_setitem, torch=_torch_setitem),
     OpSpec("cat", lambda *xs, dim: mg.cat(list(xs), dim), _cat_case(False),
            ref=lambda *xs, dim: np.concatenate(xs, axis=dim),
            torch=lambda *xs, dim: tt().cat(xs, dim)),

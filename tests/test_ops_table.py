@@ -68,8 +68,8 @@ def test_forward_matches_numpy(spec: OpSpec, backend: Any) -> None:
                 assert out.dtype == dtype
                 rtol, atol = (spec.rtol, spec.atol) if dtype == np.float64 else (2e-5, 2e-6)
                 np.testing.assert_allclose(backend.to_numpy(out), ref, rtol=rtol, atol=atol)
-            else:
-                assert out.dtype == mg.int64
+            else:  # indices are int64, comparisons bool
+                assert out.dtype == (mg.bool_ if ref.dtype.kind == "b" else mg.int64)
                 np.testing.assert_array_equal(backend.to_numpy(out), ref)
 
     check()
