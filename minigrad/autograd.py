@@ -124,7 +124,7 @@ def _run(
             m = TENSOR_MATH if create_graph else array_math(node.backend.xp)
             inputs, out = node._unpack(create_graph)
             if anomaly:  # NaN/Inf become an AnomalyError below, so NumPy need not warn
-                with node.backend.xp.errstate(all="ignore"):
+                with node.backend.errstate(all="ignore"):
                     in_grads = node.backward(m, g, inputs, out)
             else:
                 in_grads = node.backward(m, g, inputs, out)

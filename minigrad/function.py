@@ -95,7 +95,7 @@ class Function:
                 _raise_device_mismatch(cls.__name__, inputs)
         node = cls.__new__(cls)
         if STATE.anomaly:  # NaN/Inf become an AnomalyError below, so NumPy need not warn
-            with backend.xp.errstate(all="ignore"):
+            with backend.errstate(all="ignore"):
                 out = node.forward(backend.xp, *arrays, **params)
             _check_finite(cls.__name__, "forward output", out, backend, traceback.extract_stack())
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,6 +127,11 @@ class Backend:
         ``x`` and ``cols``: ``(im2col(x) * cols).sum() == (x * col2im(cols)).sum()``.
         """
         raise NotImplementedError  # pragma: no cover - interface
+
+    def errstate(self, **kwargs: str) -> Any:
+        """A context manager muting floating-point warnings (``numpy.errstate``'s keywords);
+        backends that never warn (CuPy) return a no-op context."""
+        return contextlib.nullcontext()
 
     def rng(self, device: Device) -> Any:
         """The seeded random generator of ``device``."""

@@ -74,6 +74,9 @@ class NumpyBackend(Backend):
                     out[:, :, rows, cols_] += cols[:, :, i, j, src_r, src_c]
         return out
 
+    def errstate(self, **kwargs: str) -> Any:
+        return np.errstate(**kwargs)
+
     def rng(self, device: Device) -> np.random.Generator:
         return self._rng
 

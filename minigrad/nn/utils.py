@@ -14,7 +14,6 @@ Import as a submodule: ``import minigrad.nn.utils``.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -87,8 +86,8 @@ def clip_grad_norm_(
             "set error_if_nonfinite=False to clip anyway"
         )
     coef = xp.minimum(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
-    quiet = getattr(xp, "errstate", None)  # an infinite norm gives 0 * inf = nan, as PyTorch
-    with quiet(invalid="ignore") if quiet is not None else contextlib.nullcontext():
+    # an infinite norm gives 0 * inf = nan, as PyTorch
+    with params[0]._backend.errstate(invalid="ignore"):
         for p in params:
             if p.grad is not None:
                 p.grad._data *= coef.astype(p.grad.dtype)

@@ -85,6 +85,14 @@ class ZerosScalar(Function):
         return xp.zeros((), dtype=x.dtype)
 
 
+def _grids(xp: Any, shape: tuple[int, ...]) -> list[Any]:
+    """Open index grids for ``shape`` (NumPy's ``indices(shape, sparse=True)``, which CuPy
+    lacks): axis i holds ``arange(shape[i])`` shaped to broadcast along that axis."""
+    nd = len(shape)
+    return [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
+            for i, n in enumerate(shape)]
+
+
 class Gather(Function):
     """``take_along_axis(x, index, dim)``; backward scatters into zeros."""
 
@@ -92,7 +100,7 @@ class Gather(Function):
 
     def forward(self, xp: Any, x: Any, index: Any, dim: int) -> Any:
         self.dim, self.in_shape, self.index = dim, x.shape, index
-        grids = list(xp.indices(index.shape, sparse=True))  # index may be smaller than x
+        grids = _grids(xp, index.shape)  # index may be smaller than x
         grids[dim] = index
         return x[tuple(grids)]
 
@@ -111,7 +119,7 @@ class ScatterAddAlong(Function):
 
         self.dim, self.index = dim, index
         out = xp.zeros(shape, dtype=src.dtype)
-        grids = list(xp.indices(index.shape, sparse=True))
+        grids = _grids(xp, index.shape)
         grids[dim] = index
         backend_of(src).scatter_add(out, tuple(grids), src)
         return out

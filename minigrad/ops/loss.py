@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad.backends import backend_of
 from minigrad.errors import MinigradTypeError, ShapeError
 from minigrad.function import Function
 from minigrad.gradmath import register_math
@@ -138,7 +139,7 @@ def _index_coef(op: str, input: Tensor, target: Tensor, weight: Tensor | None,
 
 
 def _mean_coef(xp: Any, w_t: Any) -> Any:
-    with xp.errstate(invalid="ignore", divide="ignore"):  # all ignored: NaN, as PyTorch
+    with backend_of(w_t).errstate(invalid="ignore", divide="ignore"):  # NaN, as PyTorch
         return w_t / w_t.sum()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad.backends import backend_of
 from minigrad.errors import ShapeError
 from minigrad.function import Function
 from minigrad.gradmath import register_math
@@ -56,7 +57,7 @@ class BinaryCrossEntropy(Function):
     """``-(y log x + (1-y) log(1-x))`` with each log clamped at -100 (PyTorch's rule)."""
 
     def forward(self, xp: Any, x: Any, y: Any) -> Any:
-        with xp.errstate(divide="ignore"):
+        with backend_of(x).errstate(divide="ignore"):
             lx = xp.maximum(xp.log(x), -100.0)
             l1x = xp.maximum(xp.log(1 - x), -100.0)
         return -(y * lx + (1 - y) * l1x)
