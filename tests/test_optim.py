@@ -311,3 +311,34 @@ def test_state_dict_survives_mg_save_load(tmp_path, name):
     opt.step(closure)
     twin.step(twin_closure)
     np.testing.assert_allclose(twin_w.tolist(), w.tolist(), rtol=1e-12)
+
+
+def test_step_hooks_run_once_around_each_step_and_can_be_removed():
+    w = mg.ones(2, requires_grad=True)
+    opt = mg.optim.Adam([w], lr=0.1)
+    calls = []
+    pre = opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", float(w[0]))))
+    post = opt.register_step_post_hook(lambda o, a, k: calls.append(("post", float(w[0]))))
+    (w * w).sum().backward()
+    opt.step()
+    assert [c[0] for c in calls] == ["pre", "post"]
+    assert calls[0][1] == 1.0 and calls[1][1] < 1.0  # post sees the updated weights
+    pre.remove()
+    post.remove()
+    opt.step()
+    assert len(calls) == 2
+
+
+def test_step_pre_hook_may_replace_the_closure():
+    w = mg.ones(1, requires_grad=True)
+    opt = mg.optim.LBFGS([w], lr=1, max_iter=5)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 3) ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.register_step_pre_hook(lambda o, a, k: ((closure,), {}))
+    opt.step(lambda: (_ for _ in ()).throw(AssertionError("replaced closure was called")))
+    assert abs(w.item() - 3) < 1e-4

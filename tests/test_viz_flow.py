@@ -112,3 +112,20 @@ def test_vanishing_gradients_example_runs(tmp_path) -> None:
     assert all(v <= sig[-1] * 2.0 ** -(5 - i) * (1 + 1e-4) for i, v in enumerate(sig, 1))
     assert (tmp_path / "vanishing_gradients.png").stat().st_size > 10_000
     assert (tmp_path / "flow_relu.png").exists()
+
+
+def test_optimizer_step_hook_records_each_step() -> None:
+    w = mg.tensor([3.0, 4.0], requires_grad=True)
+    opt = SGD([w], lr=0.1)
+    flow = GradientFlow({"w": w}, optimizer=opt)
+    for _ in range(3):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()  # the post-step hook calls flow.step()
+    assert flow.steps == [0, 1, 2]
+    # SGD moves w by lr * grad = 0.2 w: the update-to-weight ratio is 0.2 every step
+    assert flow.update_ratios["w"] == [pytest.approx(0.2, rel=1e-5)] * 3
+    flow.remove()
+    (w * w).sum().backward()
+    opt.step()
+    assert flow.steps == [0, 1, 2]

@@ -17,11 +17,14 @@ parameter's device and dtype.
 from __future__ import annotations
 
 import copy
+import functools
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from minigrad.errors import MinigradTypeError, ShapeError
 from minigrad.grad_mode import enable_grad
+from minigrad.nn.hooks import RemovableHandle
 from minigrad.tensor import Tensor
 
 __all__ = ["Optimizer", "ParamsT"]
@@ -71,6 +74,33 @@ def _cast_like(value: Any, p: Tensor, key: str) -> Any:
     return copy.deepcopy(value)
 
 
+StepHook = Callable[[Any, tuple[Any, ...], dict[str, Any]], Any]
+
+
+def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a subclass's ``step`` so the registered pre/post hooks run around it (once, also
+    when a subclass's step calls ``super().step``)."""
+
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        if self.__dict__.get("_in_step"):
+            return step(self, *args, **kwargs)
+        self._in_step = True
+        try:
+            for hook in list(self._step_pre_hooks.values()):
+                replaced = hook(self, args, kwargs)
+                if replaced is not None:
+                    args, kwargs = replaced
+            result = step(self, *args, **kwargs)
+            for hook in list(self._step_post_hooks.values()):
+                hook(self, args, kwargs)
+        finally:
+            self._in_step = False
+        return result
+
+    return wrapper
+
+
 class Optimizer:
     """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer``).
 
@@ -87,7 +117,17 @@ class Optimizer:
     [1]
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _with_step_hooks(cls.__dict__["step"])  # type: ignore[method-assign]
+
+    _step_pre_hooks: OrderedDict[int, StepHook]
+    _step_post_hooks: OrderedDict[int, StepHook]
+
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self._step_pre_hooks = OrderedDict()
+        self._step_post_hooks = OrderedDict()
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
@@ -168,6 +208,23 @@ class Optimizer:
         """Validate one group's options (subclasses override; called by add_param_group)."""
 
     # ------------------------------------------------------------------ stepping
+    def register_step_pre_hook(self, hook: StepHook) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` before every ``step``; it may return new
+        ``(args, kwargs)``. As ``torch.optim.Optimizer.register_step_pre_hook``."""
+        return RemovableHandle.add(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: StepHook) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` after every ``step``.
+
+        >>> import minigrad as mg
+        >>> w = mg.ones(1, requires_grad=True); opt = mg.optim.SGD([w], lr=0.5)
+        >>> h = opt.register_step_post_hook(lambda o, a, k: print("stepped", w.item()))
+        >>> (w * w).sum().backward(); opt.step()
+        stepped 0.0
+        >>> h.remove()
+        """
+        return RemovableHandle.add(self._step_post_hooks, hook)
+
     def param_state(self, p: Tensor) -> dict[str, Any]:
         """The state dict of ``p`` (created empty on first use), with its tensors
         moved to ``p``'s device if the parameter moved since (``model.to("cuda")`` after the
