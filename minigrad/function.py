@@ -31,7 +31,13 @@ from typing import Any, ClassVar
 
 from minigrad.backends import _BY_ARRAY_TYPE as _BACKEND_BY_TYPE
 from minigrad.backends import Backend, backend_of
-from minigrad.errors import AnomalyError, AutogradError, DeviceError, ShapeError
+from minigrad.errors import (
+    AnomalyError,
+    AutogradError,
+    DeviceError,
+    MinigradTypeError,
+    ShapeError,
+)
 from minigrad.grad_mode import STATE
 from minigrad.tensor import Tensor
 
@@ -79,7 +85,7 @@ class Function:
         requires = False
         for t in inputs:
             if not isinstance(t, Tensor):
-                raise TypeError(
+                raise MinigradTypeError(
                     f"{cls.__name__}: expected Tensor inputs, got {type(t).__name__}"
                 )
             arrays.append(t._data)
