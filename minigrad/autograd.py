@@ -130,7 +130,14 @@ def _run(
                 in_grads = node.backward(m, g, inputs, out)
             if not retain_graph:
                 node._release()
-            if not create_graph and in_grads is not None and len(in_grads) > 1:
+            if not isinstance(in_grads, (tuple, list)):
+                in_grads = (in_grads,)  # a lone gradient for a one-input op, as PyTorch allows
+            if len(in_grads) != len(node.parents):
+                raise AutogradError(
+                    f"{node.name}.backward returned {len(in_grads)} gradients but the op has "
+                    f"{len(node.parents)} inputs (return None for inputs without a gradient)"
+                )
+            if not create_graph and len(in_grads) > 1:
                 in_grads = _unshare(in_grads)
         else:
             in_grads = None

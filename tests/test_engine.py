@@ -327,3 +327,34 @@ def test_accumulation_into_one_leaf_leaves_pending_gradients_alone():
     z = (x + y) * 3  # x receives a gradient directly and through y
     z.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [9.0, 9.0, 9.0])
+
+
+def test_custom_function_returning_the_wrong_number_of_gradients_is_named():
+    from minigrad.function import Function
+
+    class Twice(Function):
+        def forward(self, xp, a, b):
+            return a * 2 + b
+
+        def backward(self, m, g, inputs, out):
+            return (g * 2,)  # forgot b's gradient
+
+    a, b = mg.ones(2, requires_grad=True), mg.ones(2, requires_grad=True)
+    with pytest.raises(mg.AutogradError, match="Twice.backward returned 1 gradients but the "
+                                               "op has 2 inputs"):
+        Twice.apply(a, b).sum().backward()
+
+
+def test_custom_function_may_return_a_lone_gradient():
+    from minigrad.function import Function
+
+    class Double(Function):
+        def forward(self, xp, a):
+            return a * 2
+
+        def backward(self, m, g, inputs, out):
+            return g * 2
+
+    a = mg.ones(3, requires_grad=True)
+    Double.apply(a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0, 2.0])
