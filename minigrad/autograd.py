@@ -238,7 +238,13 @@ def backward(
     retain_graph: bool | None = None,
     create_graph: bool = False,
 ) -> None:
-    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``).
+
+    >>> import minigrad as mg
+    >>> x = mg.ones(2, requires_grad=True)
+    >>> mg.autograd.backward((x * 3).sum()); x.grad
+    tensor([3., 3.], dtype=float32, device='cpu')
+    """
     outputs = _as_tuple(tensors)
     grad_outputs = _as_tuple(grad_tensors) if grad_tensors is not None else ()
     if retain_graph is None:

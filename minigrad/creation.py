@@ -45,14 +45,26 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``array`` (changes to one show in the other)."""
+    """A tensor sharing memory with ``array`` (changes to one show in the other).
+
+    >>> import minigrad as mg
+    >>> import numpy as np
+    >>> a = np.zeros(2); t = mg.from_numpy(a); a[0] = 5; t.tolist()
+    [5.0, 0.0]
+    """
     if not isinstance(array, np.ndarray):
         raise MinigradTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
     return Tensor._make(array, None)
 
 
 def from_dlpack(obj: Any) -> Tensor:
-    """A tensor sharing memory with any DLPack producer (NumPy, CuPy, PyTorch arrays)."""
+    """A tensor sharing memory with any DLPack producer (NumPy, CuPy, PyTorch arrays).
+
+    >>> import minigrad as mg
+    >>> import numpy as np
+    >>> mg.from_dlpack(np.arange(3.0)).tolist()
+    [0.0, 1.0, 2.0]
+    """
     device_type, _ = obj.__dlpack_device__()
     if device_type == 1:  # kDLCPU
         return Tensor._make(np.from_dlpack(obj), None)
@@ -90,23 +102,43 @@ def _filled(op: str, size: tuple[Any, ...], value: Any, dtype: Any, device: Any,
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros."""
+    """A tensor of zeros.
+
+    >>> import minigrad as mg
+    >>> mg.zeros(2, 3).shape
+    (2, 3)
+    """
     return _filled("zeros", size, 0, _float(dtype), device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones."""
+    """A tensor of ones.
+
+    >>> import minigrad as mg
+    >>> mg.ones(2)
+    tensor([1., 1.], dtype=float32, device='cpu')
+    """
     return _filled("ones", size, 1, _float(dtype), device, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor (minigrad fills it with zeros: NumPy's empty gives garbage)."""
+    """An uninitialised tensor (minigrad fills it with zeros: NumPy's empty gives garbage).
+
+    >>> import minigrad as mg
+    >>> mg.empty(3).tolist()
+    [0.0, 0.0, 0.0]
+    """
     return _filled("empty", size, 0, _float(dtype), device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    """A tensor filled with ``fill_value``; its dtype follows the value as in PyTorch."""
+    """A tensor filled with ``fill_value``; its dtype follows the value as in PyTorch.
+
+    >>> import minigrad as mg
+    >>> mg.full((2,), 7).dtype, mg.full((2,), 0.5).dtype
+    (dtype('int64'), dtype('float32'))
+    """
     if dtype is None:
         dtype = dtypes.result_dtype(fill_value)
     size = size if isinstance(size, (tuple, list)) else (size,)
@@ -120,27 +152,47 @@ def _like(t: Tensor, dtype: Any, device: Any) -> tuple[tuple[int, ...], Any, Any
 
 def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
-    """Zeros of ``input``'s shape, dtype and device."""
+    """Zeros of ``input``'s shape, dtype and device.
+
+    >>> import minigrad as mg
+    >>> mg.zeros_like(mg.ones(2, dtype=mg.float64)).dtype
+    dtype('float64')
+    """
     shape, dt, dev = _like(input, dtype, device)
     return _filled("zeros_like", shape, 0, dt, dev, requires_grad)
 
 
 def ones_like(input: Tensor, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    """Ones of ``input``'s shape, dtype and device."""
+    """Ones of ``input``'s shape, dtype and device.
+
+    >>> import minigrad as mg
+    >>> mg.ones_like(mg.zeros(1, 2)).tolist()
+    [[1.0, 1.0]]
+    """
     shape, dt, dev = _like(input, dtype, device)
     return _filled("ones_like", shape, 1, dt, dev, requires_grad)
 
 
 def empty_like(input: Tensor, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
-    """As :func:`zeros_like` (minigrad never hands out uninitialised memory)."""
+    """As :func:`zeros_like` (minigrad never hands out uninitialised memory).
+
+    >>> import minigrad as mg
+    >>> mg.empty_like(mg.ones(2)).tolist()
+    [0.0, 0.0]
+    """
     return zeros_like(input, dtype, device, requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    """``fill_value`` in ``input``'s shape, dtype and device."""
+    """``fill_value`` in ``input``'s shape, dtype and device.
+
+    >>> import minigrad as mg
+    >>> mg.full_like(mg.zeros(2), 3).tolist()
+    [3.0, 3.0]
+    """
     shape, dt, dev = _like(input, dtype, device)
     return _filled("full_like", shape, fill_value, dt, dev, requires_grad)
 
@@ -165,7 +217,12 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    >>> import minigrad as mg
+    >>> mg.linspace(0, 1, 3)
+    tensor([0. , 0.5, 1. ], dtype=float32, device='cpu')
+    """
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     xp = backend_for(device).xp
@@ -174,14 +231,24 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
-    """The ``n × m`` identity matrix."""
+    """The ``n × m`` identity matrix.
+
+    >>> import minigrad as mg
+    >>> mg.eye(2).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     xp = backend_for(device).xp
     return _new(xp.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          generator: Any = None) -> Tensor:
-    """Uniform samples from [0, 1), from the seeded generator (see ``manual_seed``)."""
+    """Uniform samples from [0, 1), from the seeded generator (see ``manual_seed``).
+
+    >>> import minigrad as mg
+    >>> x = mg.rand(1000); bool((x >= 0).all() and (x < 1).all())
+    True
+    """
     rng = generator or generator_for(device)
     arr = rng.random(_shape(size, "rand")).astype(_float(dtype), copy=False)
     return _new(backend_for(device).asarray(arr), requires_grad)
@@ -189,7 +256,12 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           generator: Any = None) -> Tensor:
-    """Standard normal samples, from the seeded generator."""
+    """Standard normal samples, from the seeded generator.
+
+    >>> import minigrad as mg
+    >>> mg.randn(2, 3).shape
+    (2, 3)
+    """
     rng = generator or generator_for(device)
     arr = rng.standard_normal(_shape(size, "randn")).astype(_float(dtype), copy=False)
     return _new(backend_for(device).asarray(arr), requires_grad)
@@ -197,7 +269,12 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
             device: Any = None, generator: Any = None) -> Tensor:
-    """Integers uniform in [low, high) (``randint(high, size=...)`` starts at 0)."""
+    """Integers uniform in [low, high) (``randint(high, size=...)`` starts at 0).
+
+    >>> import minigrad as mg
+    >>> t = mg.randint(0, 5, size=(10,)); t.dtype, bool((t < 5).all())
+    (dtype('int64'), True)
+    """
     if high is None:
         low, high = 0, low
     rng = generator or generator_for(device)
@@ -208,12 +285,22 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
 
 
 def rand_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
-    """Uniform samples in ``input``'s shape, dtype and device."""
+    """Uniform samples in ``input``'s shape, dtype and device.
+
+    >>> import minigrad as mg
+    >>> mg.rand_like(mg.zeros(4, dtype=mg.float64)).dtype
+    dtype('float64')
+    """
     shape, dt, dev = _like(input, dtype, device)
     return rand(shape, dtype=dt, device=dev)
 
 
 def randn_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
-    """Normal samples in ``input``'s shape, dtype and device."""
+    """Normal samples in ``input``'s shape, dtype and device.
+
+    >>> import minigrad as mg
+    >>> mg.randn_like(mg.zeros(2, 2)).shape
+    (2, 2)
+    """
     shape, dt, dev = _like(input, dtype, device)
     return randn(shape, dtype=dt, device=dev)

@@ -73,7 +73,12 @@ def to_dtype(dtype: Any) -> np.dtype:
 
 
 def get_default_dtype() -> np.dtype:
-    """The float dtype that Python floats and creation functions give (float32 at start)."""
+    """The float dtype that Python floats and creation functions give (float32 at start).
+
+    >>> import minigrad as mg
+    >>> mg.get_default_dtype()
+    dtype('float32')
+    """
     return _default_float
 
 

@@ -38,7 +38,13 @@ STATE = _State()
 
 
 def is_grad_enabled() -> bool:
-    """True when ops are being recorded for backward."""
+    """True when ops are being recorded for backward.
+
+    >>> import minigrad as mg
+    >>> with mg.no_grad():
+    ...     print(mg.is_grad_enabled())
+    False
+    """
     return STATE.grad_enabled
 
 
@@ -95,14 +101,29 @@ class no_grad(_Switch):
 
 
 class enable_grad(_Switch):
-    """Record ops again, inside a ``no_grad`` block."""
+    """Record ops again, inside a ``no_grad`` block.
+
+    >>> import minigrad as mg
+    >>> x = mg.ones(1, requires_grad=True)
+    >>> with mg.no_grad():
+    ...     with mg.enable_grad():
+    ...         y = x * 2
+    >>> y.requires_grad
+    True
+    """
 
     def __init__(self) -> None:
         super().__init__(True)
 
 
 class set_grad_enabled(_Switch):
-    """Turn recording on or off: ``with mg.set_grad_enabled(is_training): ...``."""
+    """Turn recording on or off: ``with mg.set_grad_enabled(is_training): ...``.
+
+    >>> import minigrad as mg
+    >>> with mg.set_grad_enabled(False):
+    ...     mg.is_grad_enabled()
+    False
+    """
 
     def __init__(self, mode: bool) -> None:
         super().__init__(bool(mode))

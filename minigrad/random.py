@@ -19,7 +19,13 @@ _seeded = [False]
 
 
 def manual_seed(seed: int) -> int:
-    """Seed the generators of every backend (CPU, and CUDA when loaded); returns the seed."""
+    """Seed the generators of every backend (CPU, and CUDA when loaded); returns the seed.
+
+    >>> import minigrad as mg
+    >>> _ = mg.manual_seed(1); a = mg.randn(2)
+    >>> _ = mg.manual_seed(1); a.tolist() == mg.randn(2).tolist()
+    True
+    """
     seed = int(seed)
     _seed[0] = seed
     _seeded[0] = True
@@ -29,7 +35,12 @@ def manual_seed(seed: int) -> int:
 
 
 def initial_seed() -> int:
-    """The seed last given to :func:`manual_seed` (0 if none)."""
+    """The seed last given to :func:`manual_seed` (0 if none).
+
+    >>> import minigrad as mg
+    >>> _ = mg.manual_seed(42); mg.initial_seed()
+    42
+    """
     return _seed[0]
 
 

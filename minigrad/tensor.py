@@ -85,6 +85,11 @@ class Tensor(TensorMethods):
 
     ``Tensor(data, dtype=None, requires_grad=False, device=None)`` behaves as
     :func:`minigrad.tensor`. Only floating-point tensors can require grad.
+
+    >>> import minigrad as mg
+    >>> t = mg.Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> t.shape, t.dtype, t.device, t.is_leaf
+    ((1, 2), dtype('float32'), device(type='cpu'), True)
     """
 
     __slots__ = ("__weakref__", "_data", "_hooks", "_requires_grad", "_version", "grad",

@@ -198,12 +198,22 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 
 def amax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Largest value over ``dim``; tied maxima share the gradient evenly."""
+    """Largest value over ``dim``; tied maxima share the gradient evenly.
+
+    >>> import minigrad as mg
+    >>> mg.amax(mg.tensor([[1.0, 3.0], [2.0, 0.0]]), dim=1)
+    tensor([3., 2.], dtype=float32, device='cpu')
+    """
     return _reduce(Amax, "amax", input, dim, keepdim)
 
 
 def amin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Smallest value over ``dim``; tied minima share the gradient evenly."""
+    """Smallest value over ``dim``; tied minima share the gradient evenly.
+
+    >>> import minigrad as mg
+    >>> mg.amin(mg.tensor([[1.0, 3.0], [2.0, 0.0]]), dim=0)
+    tensor([1., 0.], dtype=float32, device='cpu')
+    """
     return _reduce(Amin, "amin", input, dim, keepdim)
 
 
@@ -241,12 +251,22 @@ def _arg(input: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
 
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
+    """Index of the largest value (of the flattened tensor when ``dim`` is None).
+
+    >>> import minigrad as mg
+    >>> mg.argmax(mg.tensor([[1.0, 3.0], [2.0, 0.0]]), dim=1)
+    tensor([1, 0], dtype=int64, device='cpu')
+    """
     return _arg(input, dim, keepdim, "argmax")
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
+    """Index of the smallest value (of the flattened tensor when ``dim`` is None).
+
+    >>> import minigrad as mg
+    >>> mg.argmin(mg.tensor([3.0, 1.0, 2.0]))
+    tensor(1, dtype=int64, device='cpu')
+    """
     return _arg(input, dim, keepdim, "argmin")
 
 
@@ -276,7 +296,12 @@ def max(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
 
 
 def min(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
-    """The smallest value, or with ``dim`` a ``(values, indices)`` pair, as ``torch.min``."""
+    """The smallest value, or with ``dim`` a ``(values, indices)`` pair, as ``torch.min``.
+
+    >>> import minigrad as mg
+    >>> mg.min(mg.tensor([[1.0, 3.0], [2.0, 0.0]]), dim=1).values
+    tensor([1., 0.], dtype=float32, device='cpu')
+    """
     return _minmax(input, dim, keepdim, "min")
 
 
@@ -297,7 +322,12 @@ def var(input: Tensor, dim: Any = None, *, correction: float = 1, keepdim: bool 
 
 
 def std(input: Tensor, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Tensor:
-    """Standard deviation: ``sqrt(var(input, dim, correction=correction))``."""
+    """Standard deviation: ``sqrt(var(input, dim, correction=correction))``.
+
+    >>> import minigrad as mg
+    >>> mg.std(mg.tensor([1.0, 3.0]))
+    tensor(1.4142135, dtype=float32, device='cpu')
+    """
     return var(input, dim, correction=correction, keepdim=keepdim).sqrt()
 
 

@@ -179,7 +179,12 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dims ``start_dim..end_dim`` into one."""
+    """Merge dims ``start_dim..end_dim`` into one.
+
+    >>> import minigrad as mg
+    >>> mg.zeros(2, 3, 4).flatten(1).shape
+    (2, 12)
+    """
     check_tensor(input, "flatten")
     if input.ndim == 0:
         return reshape(input, 1)
@@ -191,7 +196,12 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
-    """Drop dims of size 1 (only ``dim`` when given; a dim of other size is left alone)."""
+    """Drop dims of size 1 (only ``dim`` when given; a dim of other size is left alone).
+
+    >>> import minigrad as mg
+    >>> mg.zeros(1, 3, 1).squeeze().shape, mg.zeros(1, 3, 1).squeeze(0).shape
+    ((3,), (3, 1))
+    """
     check_tensor(input, "squeeze")
     if dim is None:
         dims = {i for i, s in enumerate(input.shape) if s == 1}
@@ -203,14 +213,24 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    """Insert a dim of size 1 at ``dim`` (which may be ``ndim``)."""
+    """Insert a dim of size 1 at ``dim`` (which may be ``ndim``).
+
+    >>> import minigrad as mg
+    >>> mg.zeros(3).unsqueeze(-1).shape
+    (3, 1)
+    """
     check_tensor(input, "unsqueeze")
     d = normalize_dim(dim, input.ndim, "unsqueeze", allow_end=True)
     return reshape(input, *input.shape[:d], 1, *input.shape[d:])
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
-    """Reorder the dims: ``x.permute(2, 0, 1)``."""
+    """Reorder the dims: ``x.permute(2, 0, 1)``.
+
+    >>> import minigrad as mg
+    >>> mg.zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+    """
     check_tensor(input, "permute")
     axes = tuple(normalize_dim(d, input.ndim, "permute") for d in _sizes("permute", dims))
     if sorted(axes) != list(range(input.ndim)):
@@ -219,7 +239,12 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap two dims."""
+    """Swap two dims.
+
+    >>> import minigrad as mg
+    >>> mg.zeros(2, 3).transpose(0, 1).shape
+    (3, 2)
+    """
     check_tensor(input, "transpose")
     axes = list(range(input.ndim))
     a, b = normalize_dim(dim0, input.ndim, "transpose"), normalize_dim(dim1, input.ndim,
@@ -229,7 +254,12 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
-    """Broadcast to ``shape`` (NumPy rules)."""
+    """Broadcast to ``shape`` (NumPy rules).
+
+    >>> import minigrad as mg
+    >>> mg.broadcast_to(mg.ones(3), (2, 3)).shape
+    (2, 3)
+    """
     check_tensor(input, "broadcast_to")
     shape = tuple(shape)
     if broadcast_shapes("broadcast_to", input.shape, shape) != shape:
@@ -238,7 +268,12 @@ def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
-    """``torch.Tensor.expand``: -1 keeps a size; new leading dims may be added."""
+    """``torch.Tensor.expand``: -1 keeps a size; new leading dims may be added.
+
+    >>> import minigrad as mg
+    >>> mg.ones(3, 1).expand(-1, 4).shape
+    (3, 4)
+    """
     sizes = _sizes("expand", sizes)
     lead = len(sizes) - input.ndim
     if lead < 0:
@@ -292,7 +327,12 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors of one shape along a new dim."""
+    """Join tensors of one shape along a new dim.
+
+    >>> import minigrad as mg
+    >>> mg.stack([mg.ones(2), mg.zeros(2)], dim=1).shape
+    (2, 2)
+    """
     tensors = [check_tensor(t, "stack", f"tensors[{i}]") for i, t in enumerate(tensors)]
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
@@ -307,7 +347,12 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """Split into chunks of one size (the last may be smaller) or of listed sizes."""
+    """Split into chunks of one size (the last may be smaller) or of listed sizes.
+
+    >>> import minigrad as mg
+    >>> [t.shape for t in mg.arange(5).split(2)]
+    [(2,), (2,), (1,)]
+    """
     check_tensor(tensor, "split")
     d = normalize_dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
