@@ -32,18 +32,12 @@ from minigrad import dtypes
 from minigrad.errors import MinigradTypeError
 from minigrad.nn import _state
 from minigrad.nn._convert import module_to
+from minigrad.nn._repr import module_repr
 from minigrad.nn.hooks import RemovableHandle, call_with_hooks
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 
 __all__ = ["Module"]
-
-
-def _addindent(text: str, spaces: int) -> str:
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
 class Module:
@@ -395,14 +389,4 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        extra = self.extra_repr()
-        extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({key}): {_addindent(repr(m), 2)}" for key, m in self._modules.items()]
-        lines = extra_lines + child_lines
-        body = ""
-        if lines:
-            if len(extra_lines) == 1 and not child_lines:
-                body = extra_lines[0]
-            else:
-                body = "\n  " + "\n  ".join(lines) + "\n"
-        return f"{self._get_name()}({body})"
+        return module_repr(self)
