@@ -35,3 +35,23 @@ def test_mnist_accuracy(mnist_dir: Path, tmp_path: Path, model: str, extra: list
     print(f"{model}: test accuracy {100 * acc:.2f}% after {len(metrics['epochs'])} epochs, "
           f"{sum(e['train_time_s'] for e in metrics['epochs']):.0f} s training")
     assert acc >= required, f"{model}: {100 * acc:.2f}% < {100 * required:.1f}%"
+
+
+@pytest.mark.gpu
+def test_lenet5_gpu_matches_cpu_accuracy(mnist_dir: Path, tmp_path: Path) -> None:
+    """Same recipe and seed on both devices: test accuracies within 0.2 points (issue 5)."""
+    from minigrad.backends.cupy_backend import cupy_status
+
+    status = cupy_status()
+    if status != "ok":
+        pytest.skip(f"no CUDA device: {status}")
+    accs = {}
+    for device in ("cpu", "cuda"):
+        out = tmp_path / device
+        code = main(["train", "--model", "lenet5", "--dataset", "mnist", "--data",
+                     str(mnist_dir), "--out", str(out), "--quiet", "--epochs", "2",
+                     "--seed", "0", "--device", device])
+        assert code == 0
+        accs[device] = json.loads((out / "metrics.json").read_text())["final_test_acc"]
+    print(f"lenet5, 2 epochs: CPU {100 * accs['cpu']:.2f}%, GPU {100 * accs['cuda']:.2f}%")
+    assert abs(accs["cpu"] - accs["cuda"]) <= 0.002
