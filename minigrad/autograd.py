@@ -133,8 +133,6 @@ def _run(
             if not isinstance(in_grads, (tuple, list)):
                 in_grads = (in_grads,)  # a lone gradient for a one-input op, as PyTorch allows
             n_in = len(node.parents)
-            if len(in_grads) > n_in and all(extra is None for extra in in_grads[n_in:]):
-                in_grads = in_grads[:n_in]  # trailing Nones for non-tensor arguments
             if len(in_grads) != n_in:
                 raise AutogradError(
                     f"{node.name}.backward returned {len(in_grads)} gradients but the op has "

@@ -104,9 +104,8 @@ class Gather(Function):
         grids[dim] = index
         return x[tuple(grids)]
 
-    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, None]:
-        return m.scatter_add_along(g, index=self.index, shape=self.in_shape,
-                                   dim=self.dim), None
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (m.scatter_add_along(g, index=self.index, shape=self.in_shape, dim=self.dim),)
 
 
 class ScatterAddAlong(Function):
@@ -124,8 +123,8 @@ class ScatterAddAlong(Function):
         backend_of(src).scatter_add(out, tuple(grids), src)
         return out
 
-    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, None]:
-        return m.gather(g, index=self.index, dim=self.dim), None
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (m.gather(g, index=self.index, dim=self.dim),)
 
 
 for _name, _cls in [("index", Index), ("index_add_into", IndexAddInto),
