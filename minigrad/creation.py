@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.backends import backend_for
+from minigrad.backends import backend_for, parse_device
 from minigrad.errors import MinigradTypeError
 from minigrad.random import generator_for
 from minigrad.tensor import Tensor
@@ -86,6 +86,12 @@ def _shape(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
 
 def _float(dtype: Any) -> np.dtype:
     return dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
+
+
+def _place(array: Any, device: Any, dtype: Any = None) -> Any:
+    """``array`` (from a random generator) as an array of ``device``'s backend, on it."""
+    dev = parse_device(device)
+    return backend_for(dev).asarray(array, dtype=dtype, device=dev)
 
 
 def _new(array: Any, requires_grad: bool) -> Tensor:
@@ -251,7 +257,7 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     """
     rng = generator or generator_for(device)
     arr = rng.random(_shape(size, "rand")).astype(_float(dtype), copy=False)
-    return _new(backend_for(device).asarray(arr), requires_grad)
+    return _new(_place(arr, device), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -264,7 +270,7 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     rng = generator or generator_for(device)
     arr = rng.standard_normal(_shape(size, "randn")).astype(_float(dtype), copy=False)
-    return _new(backend_for(device).asarray(arr), requires_grad)
+    return _new(_place(arr, device), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
@@ -280,8 +286,7 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
     rng = generator or generator_for(device)
     size = size if isinstance(size, (tuple, list)) else (size,)
     arr = rng.integers(low, high, size=_shape(tuple(size), "randint"))
-    return Tensor._make(backend_for(device).asarray(arr, dtype=dtypes.to_dtype(dtype or "int64")),
-                        None)
+    return Tensor._make(_place(arr, device, dtypes.to_dtype(dtype or "int64")), None)
 
 
 def rand_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad.backends import backend_for, backend_of, backends
+from minigrad.backends import backend_for, backend_of, backends, parse_device
 
 __all__ = ["initial_seed", "manual_seed"]
 
@@ -52,8 +52,8 @@ def seed_if_set(backend: Any) -> None:
 
 def generator_for(device: Any) -> Any:
     """The backend generator (``numpy.random.Generator`` or CuPy's) of ``device``."""
-    backend = backend_for(device)
-    return backend.rng(device)
+    dev = parse_device(device)
+    return backend_for(dev).rng(dev)
 
 
 def uniform_like_array(array: Any, a: float, b: float) -> Any:

@@ -22,7 +22,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad import tensor_methods as _methods
-from minigrad.backends import Device, backend_for, backend_of
+from minigrad.backends import Device, backend_for, backend_of, parse_device
 from minigrad.errors import AutogradError, DeviceError, MinigradTypeError
 from minigrad.tensor_methods import TensorMethods
 
@@ -44,26 +44,18 @@ def _to_array(data: Any, dtype: Any, device: Any) -> Any:
     """Convert user data to a backend array with PyTorch's dtype inference."""
     if isinstance(data, Tensor):
         data = data._data
-    backend = backend_for(device)
+    dev = parse_device(device)
+    backend = backend_for(dev)
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
     elif isinstance(data, float) or (
         not hasattr(data, "dtype") and _infer_kind(data) == "f"
     ):
         dtype = dtypes.get_default_dtype()
-    arr = backend.asarray(data, dtype=dtype)
+    arr = backend.asarray(data, dtype=dtype, device=dev)
     if arr.dtype == np.dtype("O") or arr.dtype.kind in "USV":
         raise MinigradTypeError(f"tensor: cannot make a tensor from data of type {arr.dtype}")
-    if device is not None and backend.device_of(arr) != Device(*_split(device)):
-        arr = backend.asarray(arr, dtype=dtype, device=Device(*_split(device)))
     return arr
-
-
-def _split(device: Any) -> tuple[str, int | None]:
-    from minigrad.backends import parse_device
-
-    d = parse_device(device)
-    return d.type, d.index
 
 
 def _infer_kind(data: Any) -> str:

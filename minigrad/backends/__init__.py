@@ -21,15 +21,12 @@ __all__ = ["Backend", "Device", "backend_for", "backend_of", "backends", "parse_
 _NUMPY = NumpyBackend()
 _BY_ARRAY_TYPE: dict[type, Backend] = {_NUMPY.array_type: _NUMPY}
 _BY_DEVICE_TYPE: dict[str, Backend] = {"cpu": _NUMPY}
-_cuda_tried = False
 
 
 def _load_cuda() -> Backend:
     """Import the CuPy backend on first use; explain what is missing when it cannot load."""
-    global _cuda_tried
     if "cuda" in _BY_DEVICE_TYPE:
         return _BY_DEVICE_TYPE["cuda"]
-    _cuda_tried = True
     from minigrad.backends.cupy_backend import load_cupy_backend
 
     backend = load_cupy_backend()  # raises DeviceError saying what is missing
