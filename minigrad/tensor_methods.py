@@ -99,15 +99,25 @@ class TensorMethods:
         return _ops.ge(self, other)
 
     def __invert__(self) -> Any:
-        if self.dtype.kind != "b":
-            raise TypeError(f"~ (logical not) needs a bool tensor, got {self.dtype}")
-        return _ops.eq(self, False)
+        return _ops.bitwise_not(self)
 
     def __and__(self, other: Any) -> Any:
-        return _ops.mul(self, other).astype(self.dtype)
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other: Any) -> Any:
+        return _ops.bitwise_and(other, self)
 
     def __or__(self, other: Any) -> Any:
-        return _ops.maximum(self, other)
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Any:
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Any:
+        return _ops.bitwise_xor(other, self)
 
     # ---------------------------------------------------------------- elementwise
     def exp(self) -> Any:

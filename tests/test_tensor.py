@@ -182,3 +182,21 @@ def test_numerically_stable_ops() -> None:
     np.testing.assert_allclose(x.sigmoid().numpy(), [1.0, 0.0])
     np.testing.assert_allclose(mg.logsumexp(mg.tensor([1e4, 1e4]), 0).item(),
                                1e4 + np.log(2), rtol=1e-6)
+
+
+def test_bitwise_operators_match_numpy_and_refuse_floats():
+    a, b = np.array([1, 2, 3, -4]), np.array([3, 1, 2, 5])
+    ta, tb = mg.tensor(a), mg.tensor(b)
+    np.testing.assert_array_equal((ta & tb).numpy(), a & b)
+    np.testing.assert_array_equal((ta | tb).numpy(), a | b)
+    np.testing.assert_array_equal((ta ^ 6).numpy(), a ^ 6)
+    np.testing.assert_array_equal((~ta).numpy(), ~a)
+    m = np.array([True, False, True])
+    tm = mg.tensor(m)
+    np.testing.assert_array_equal((~tm).numpy(), ~m)
+    np.testing.assert_array_equal((True & tm).numpy(), m)
+    assert (tm | False).dtype == mg.bool_
+    with pytest.raises(TypeError, match="bitwise_and: needs bool or integer tensors, got float32"):
+        _ = mg.ones(2) & mg.ones(2)
+    with pytest.raises(TypeError, match="bitwise_not"):
+        _ = ~mg.ones(2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad import dtypes
+from minigrad.errors import MinigradTypeError
 from minigrad.function import Function
 from minigrad.gradmath import register_math
 from minigrad.tensor import Tensor
@@ -22,8 +23,24 @@ from ._util import broadcast_shapes, check_tensor
 from .shape import astype
 
 __all__ = [
-    "add", "div", "eq", "ge", "gt", "le", "lt", "maximum", "minimum", "mul", "ne", "pow",
-    "sub", "where",
+    "add",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "div",
+    "eq",
+    "ge",
+    "gt",
+    "le",
+    "lt",
+    "maximum",
+    "minimum",
+    "mul",
+    "ne",
+    "pow",
+    "sub",
+    "where",
 ]
 
 
@@ -152,7 +169,7 @@ class Where(Function):
 
 
 class _Compare(Function):
-    """Comparisons: bool results, never differentiable."""
+    """Comparisons and bitwise ops: bool or integer results, never differentiable."""
 
     differentiable = False
     save_inputs = False
@@ -172,6 +189,19 @@ Lt = _compare_class("Lt", "less")
 Le = _compare_class("Le", "less_equal")
 Gt = _compare_class("Gt", "greater")
 Ge = _compare_class("Ge", "greater_equal")
+BitwiseAnd = _compare_class("BitwiseAnd", "bitwise_and")
+BitwiseOr = _compare_class("BitwiseOr", "bitwise_or")
+BitwiseXor = _compare_class("BitwiseXor", "bitwise_xor")
+
+
+class BitwiseNot(Function):
+    """``~x``: logical not for bool, bitwise not for integers."""
+
+    differentiable = False
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any) -> Any:
+        return xp.invert(x)
 
 for _name, _cls in [("add", Add), ("sub", Sub), ("mul", Mul), ("div", Div), ("pow", Pow),
                     ("maximum", Maximum), ("minimum", Minimum), ("where", Where)]:
@@ -225,6 +255,35 @@ def _binary(fn_cls: type[Function], op: str) -> Any:
     return public
 
 
+def _bitwise(fn_cls: type[Function], op: str) -> Any:
+    def public(input: Any, other: Any) -> Tensor:
+        a, b = _operands(op, input, other)
+        if a._data.dtype.kind not in "biu":
+            raise MinigradTypeError(f"{op}: needs bool or integer tensors, got {a.dtype}")
+        return fn_cls.apply(a, b)
+
+    public.__name__ = public.__qualname__ = op
+    public.__doc__ = (
+        f"Elementwise ``{op}`` of bool or integer tensors (the ``&``, ``|``, ``^`` operators)."
+        f"\n\n>>> import minigrad as mg\n>>> mg.{op}(mg.tensor([True, False]), True).dtype\n"
+        "dtype('bool')\n"
+    )
+    return public
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """``~input``: logical not of a bool tensor, bitwise not of an integer one.
+
+    >>> import minigrad as mg
+    >>> mg.bitwise_not(mg.tensor([True, False]))
+    tensor([False,  True], dtype=bool, device='cpu')
+    """
+    check_tensor(input, "bitwise_not")
+    if input._data.dtype.kind not in "biu":
+        raise MinigradTypeError(f"bitwise_not: needs a bool or integer tensor, got {input.dtype}")
+    return BitwiseNot.apply(input)
+
+
 add = _binary(Add, "add")
 sub = _binary(Sub, "sub")
 mul = _binary(Mul, "mul")
@@ -236,6 +295,9 @@ lt = _binary(Lt, "lt")
 le = _binary(Le, "le")
 gt = _binary(Gt, "gt")
 ge = _binary(Ge, "ge")
+bitwise_and = _bitwise(BitwiseAnd, "bitwise_and")
+bitwise_or = _bitwise(BitwiseOr, "bitwise_or")
+bitwise_xor = _bitwise(BitwiseXor, "bitwise_xor")
 
 
 def div(input: Any, other: Any) -> Tensor:
