@@ -56,10 +56,10 @@ def bench_lbfgs(torch) -> str:
     rng = np.random.default_rng(1)
     a_np, b_np = rng.standard_normal((400, 200)), rng.standard_normal(400)
 
-    def ours() -> None:
-        a, b = mg.tensor(a_np), mg.tensor(b_np)
-        w = mg.zeros(200, dtype=mg.float64, requires_grad=True)
-        opt = mg.optim.LBFGS([w], line_search_fn="strong_wolfe")
+    def solve(lib) -> None:  # the same code runs on minigrad and on torch
+        a, b = lib.tensor(a_np), lib.tensor(b_np)
+        w = lib.zeros(200, dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([w], line_search_fn="strong_wolfe")
 
         def closure():
             opt.zero_grad()
@@ -68,19 +68,12 @@ def bench_lbfgs(torch) -> str:
             return loss
 
         opt.step(closure)
+
+    def ours() -> None:
+        solve(mg)
 
     def theirs() -> None:
-        a, b = torch.tensor(a_np), torch.tensor(b_np)
-        w = torch.zeros(200, dtype=torch.float64, requires_grad=True)
-        opt = torch.optim.LBFGS([w], line_search_fn="strong_wolfe")
-
-        def closure():
-            opt.zero_grad()
-            loss = ((a @ w - b) ** 2).sum()
-            loss.backward()
-            return loss
-
-        opt.step(closure)
+        solve(torch)
 
     t_ours = median_time(ours, repeat=5, number=3)
     t_theirs = median_time(theirs, repeat=5, number=3) if torch is not None else None
