@@ -127,6 +127,10 @@ double = float64
 long = int64
 clip = clamp
 
+# ---- families of the PyTorch surface (see minigrad/ops/__init__.py): one star import each
+# here (`from minigrad.ops.<family> import *`, with noqa E402 and F403); their __all__ joins ours
+# at the end of this file
+
 # Tensor's operators call minigrad.ops; connect them once everything is imported
 from minigrad import tensor_methods as _tensor_methods  # noqa: E402
 
@@ -252,6 +256,7 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+__all__ += [name for fam in ops._FAMILIES for name in fam.__all__]
 
 
 def __getattr__(name: str) -> object:

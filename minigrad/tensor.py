@@ -1,7 +1,7 @@
 """Tensor: an array, its gradient, and the node of the graph that made it.
 
 Arithmetic and methods only forward to the functions in :mod:`minigrad.ops`; the autograd
-machinery lives in :mod:`minigrad.function` and :mod:`minigrad.autograd`.
+machinery lives in :mod:`minigrad.op` and :mod:`minigrad.autograd`.
 
 >>> import minigrad as mg
 >>> w = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)

@@ -23,9 +23,44 @@ _ops: Any = None
 
 
 def bind_ops(ops_module: Any) -> None:
-    """Connect the methods to :mod:`minigrad.ops` (done once, when minigrad is imported)."""
+    """Connect the methods to :mod:`minigrad.ops` (done once, when minigrad is imported).
+
+    Methods that only forward to a function come from the op families' tables
+    (``ops.TENSOR_METHODS``, ``ops.INPLACE_METHODS``) rather than from hand-written
+    definitions here; a method written out below wins over a table entry of the same name.
+    """
     global _ops
     _ops = ops_module
+    for name, fn in getattr(ops_module, "TENSOR_METHODS", {}).items():
+        if name not in TensorMethods.__dict__:
+            setattr(TensorMethods, name, _forwarding_method(name, fn))
+    for name, fn in getattr(ops_module, "INPLACE_METHODS", {}).items():
+        if name + "_" not in TensorMethods.__dict__:
+            setattr(TensorMethods, name + "_", _inplace_method(name, fn))
+
+
+def _forwarding_method(name: str, fn: Any) -> Any:
+    """``t.name(*args)`` is ``fn(t, *args)``; the method shares the function's docstring."""
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _inplace_method(name: str, fn: Any) -> Any:
+    """``t.name_(*args)`` writes ``fn(t, *args)`` into ``t`` (version counter bumped)."""
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._assign(fn(self, *args, **kwargs), name + "_")
+
+    method.__name__ = name + "_"
+    method.__qualname__ = f"Tensor.{name}_"
+    method.__doc__ = f"In-place :meth:`Tensor.{name}`: writes the result into this tensor."
+    return method
 
 
 class TensorMethods:

@@ -265,9 +265,9 @@ def test_backward_without_grad_errors() -> None:
 
 
 def test_engine_checks_op_gradient_shape() -> None:
-    from minigrad.function import Function
+    from minigrad.op import Op
 
-    class Broken(Function):
+    class Broken(Op):
         def forward(self, xp, a):
             return a * 2
 
@@ -330,9 +330,9 @@ def test_accumulation_into_one_leaf_leaves_pending_gradients_alone():
 
 
 def test_custom_function_returning_the_wrong_number_of_gradients_is_named():
-    from minigrad.function import Function
+    from minigrad.op import Op
 
-    class Twice(Function):
+    class Twice(Op):
         def forward(self, xp, a, b):
             return a * 2 + b
 
@@ -346,9 +346,9 @@ def test_custom_function_returning_the_wrong_number_of_gradients_is_named():
 
 
 def test_custom_function_may_return_a_lone_gradient():
-    from minigrad.function import Function
+    from minigrad.op import Op
 
-    class Double(Function):
+    class Double(Op):
         def forward(self, xp, a):
             return a * 2
 

@@ -10,12 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.function import Function
+from minigrad.op import Op
 from minigrad.testing import GradcheckError, gradcheck, gradgradcheck
 from minigrad.testing import strategies as mst
 
 
-class _BadSquare(Function):
+class _BadSquare(Op):
     """x*x whose backward forgets the factor 2 (a bug gradcheck must find)."""
 
     def forward(self, xp, x):
@@ -25,7 +25,7 @@ class _BadSquare(Function):
         return (g * inputs[0],)
 
 
-class _Cube(Function):
+class _Cube(Op):
     """x**3 with a correct first derivative written without the registered ops."""
 
     def forward(self, xp, x):
@@ -36,7 +36,7 @@ class _Cube(Function):
         return (g * 3 * x * x,)
 
 
-class _WrongSecondOrder(Function):
+class _WrongSecondOrder(Op):
     """sin(x) whose backward uses a constant cos(x) array: right first order, wrong second."""
 
     def forward(self, xp, x):

@@ -25,8 +25,8 @@ from collections import OrderedDict
 from typing import Any
 
 from minigrad.errors import AutogradError
-from minigrad.function import Function
 from minigrad.grad_mode import STATE
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 __all__ = ["RemovableHandle"]
@@ -69,7 +69,7 @@ class RemovableHandle:
         self.remove()
 
 
-class _HookIdentity(Function):
+class _HookIdentity(Op):
     """Identity op whose node carries the gradient pre-hooks of a module's backward hook."""
 
     save_inputs = False

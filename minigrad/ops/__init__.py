@@ -80,7 +80,25 @@ from minigrad.ops.shape import (
     unsqueeze,
 )
 
+# ---- families of the PyTorch surface -------------------------------------------------------
+# Each family module declares ``__all__`` (public as ``minigrad.ops.<name>`` and, through
+# minigrad/__init__.py, as ``minigrad.<name>``), ``TENSOR_METHODS`` (names that are also Tensor
+# methods taking the tensor as first argument) and optionally ``INPLACE_METHODS`` (names that
+# also get an in-place ``<name>_`` method). Add a family with one import line here, one entry
+# in _FAMILIES, and one star import in minigrad/__init__.py.
+_FAMILIES: tuple = ()
+
+#: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops
+TENSOR_METHODS: dict = {
+    name: getattr(fam, name) for fam in _FAMILIES for name in getattr(fam, "TENSOR_METHODS", ())
+}
+#: names whose in-place ``<name>_`` method is generated from the out-of-place function
+INPLACE_METHODS: dict = {
+    name: getattr(fam, name) for fam in _FAMILIES for name in getattr(fam, "INPLACE_METHODS", ())
+}
+
 __all__ = [
+    *(name for fam in _FAMILIES for name in fam.__all__),
     "abs",
     "add",
     "amax",

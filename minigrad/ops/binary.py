@@ -15,8 +15,8 @@ from typing import Any
 
 from minigrad import dtypes
 from minigrad.errors import MinigradTypeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import broadcast_shapes, check_tensor
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-class Add(Function):
+class Add(Op):
     save_inputs = False
 
     def forward(self, xp: Any, a: Any, b: Any) -> Any:
@@ -54,7 +54,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Op):
     save_inputs = False
 
     def forward(self, xp: Any, a: Any, b: Any) -> Any:
@@ -64,7 +64,7 @@ class Sub(Function):
         return g, (-g if self.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Op):
     def forward(self, xp: Any, a: Any, b: Any) -> Any:
         return a * b
 
@@ -74,7 +74,7 @@ class Mul(Function):
         return (g * b if need[0] else None), (g * a if need[1] else None)
 
 
-class Div(Function):
+class Div(Op):
     def forward(self, xp: Any, a: Any, b: Any) -> Any:
         return a / b
 
@@ -86,7 +86,7 @@ class Div(Function):
         return ga, gb
 
 
-class Pow(Function):
+class Pow(Op):
     """``a ** b`` for two tensors (see :class:`PowScalar` for a constant exponent)."""
 
     def forward(self, xp: Any, a: Any, b: Any) -> Any:
@@ -103,7 +103,7 @@ class Pow(Function):
         return ga, gb
 
 
-class PowScalar(Function):
+class PowScalar(Op):
     """``x ** exponent`` for a Python-number exponent."""
 
     def forward(self, xp: Any, x: Any, exponent: float) -> Any:
@@ -121,7 +121,7 @@ class PowScalar(Function):
         return (g * p * inputs[0] ** (p - 1),)
 
 
-class RPowScalar(Function):
+class RPowScalar(Op):
     """``base ** x`` for a Python-number base."""
 
     save_inputs = False
@@ -135,7 +135,7 @@ class RPowScalar(Function):
         return (g * out * self.log_base,)
 
 
-class _TieSplit(Function):
+class _TieSplit(Op):
     """maximum / minimum: the gradient goes to the winner, split evenly on ties."""
 
     pick: str = "max"
@@ -158,7 +158,7 @@ class Minimum(_TieSplit):
     pick = "min"
 
 
-class Where(Function):
+class Where(Op):
     def forward(self, xp: Any, cond: Any, a: Any, b: Any) -> Any:
         return xp.where(cond, a, b)
 
@@ -168,7 +168,7 @@ class Where(Function):
         return None, ga, g - ga
 
 
-class _Compare(Function):
+class _Compare(Op):
     """Comparisons and bitwise ops: bool or integer results, never differentiable."""
 
     differentiable = False
@@ -179,7 +179,7 @@ class _Compare(Function):
         return getattr(xp, self.ufunc)(a, b)
 
 
-def _compare_class(name: str, ufunc: str) -> type[Function]:
+def _compare_class(name: str, ufunc: str) -> type[Op]:
     return type(name, (_Compare,), {"ufunc": ufunc, "__module__": __name__})
 
 
@@ -194,7 +194,7 @@ BitwiseOr = _compare_class("BitwiseOr", "bitwise_or")
 BitwiseXor = _compare_class("BitwiseXor", "bitwise_xor")
 
 
-class BitwiseNot(Function):
+class BitwiseNot(Op):
     """``~x``: logical not for bool, bitwise not for integers."""
 
     differentiable = False
@@ -242,7 +242,7 @@ def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return (ref, const) if isinstance(a, Tensor) else (const, ref)
 
 
-def _binary(fn_cls: type[Function], op: str) -> Any:
+def _binary(fn_cls: type[Op], op: str) -> Any:
     def public(input: Any, other: Any) -> Tensor:
         a, b = _operands(op, input, other)
         return fn_cls.apply(a, b)
@@ -255,7 +255,7 @@ def _binary(fn_cls: type[Function], op: str) -> Any:
     return public
 
 
-def _bitwise(fn_cls: type[Function], op: str) -> Any:
+def _bitwise(fn_cls: type[Op], op: str) -> Any:
     def public(input: Any, other: Any) -> Tensor:
         a, b = _operands(op, input, other)
         if a._data.dtype.kind not in "biu":

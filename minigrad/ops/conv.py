@@ -24,9 +24,9 @@ from typing import Any
 
 from minigrad.backends import backend_of
 from minigrad.errors import MinigradTypeError, ShapeError
-from minigrad.function import Function
 from minigrad.grad_mode import is_grad_enabled
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from .conv_args import check_float, normalize_padding, pair
@@ -35,7 +35,7 @@ from .conv_kernels import conv2d_forward, conv2d_input_grad, conv2d_weight_grad
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
 
 
-class Conv2d(Function):
+class Conv2d(Op):
     """``out[n, o] = sum_c (x[n, c] ⋆ w[o, c]) + b[o]`` over NCHW arrays (see :func:`conv2d`)."""
 
     def forward(self, xp: Any, x: Any, w: Any, *bias: Any, stride: Any, padding: Any,
@@ -67,7 +67,7 @@ class Conv2d(Function):
         return gx, gw, (m.sum(g, dim=(0, 2, 3), keepdim=False) if need[2] else None)
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2d(Op):
     """The adjoint of :class:`Conv2d` in ``x``: maps (N, O, OH, OW) to (N, C, *in_size)."""
 
     def forward(self, xp: Any, y: Any, w: Any, *bias: Any, in_size: tuple[int, int],
@@ -90,7 +90,7 @@ class ConvTranspose2d(Function):
         return gy, gw, (m.sum(g, dim=(0, 2, 3), keepdim=False) if need[2] else None)
 
 
-class Conv2dWeight(Function):
+class Conv2dWeight(Op):
     """The weight gradient of :class:`Conv2d`: ``x`` correlated with the output gradient."""
 
     def forward(self, xp: Any, x: Any, gy: Any, kernel_size: tuple[int, int], stride: Any,

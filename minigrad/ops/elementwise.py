@@ -1,6 +1,6 @@
 """Unary elementwise ops, declared as a table: forward over ``xp``, backward over ``m``.
 
-Each row becomes a named :class:`~minigrad.function.Function` subclass (``Exp``, ``Tanh`` …)
+Each row becomes a named :class:`~minigrad.op.Op` subclass (``Exp``, ``Tanh`` …)
 and a public function (``minigrad.exp``), and registers itself for backward formulas.
 
 >>> import minigrad as mg
@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor
@@ -49,18 +49,18 @@ _TABLE: dict[str, tuple[Callable[..., Any], Callable[..., Any], str]] = {
 }
 
 
-def _make_unary(name: str) -> tuple[type[Function], Callable[[Tensor], Tensor]]:
+def _make_unary(name: str) -> tuple[type[Op], Callable[[Tensor], Tensor]]:
     fwd, bwd, saves = _TABLE[name]
 
-    def forward(self: Function, xp: Any, x: Any) -> Any:
+    def forward(self: Op, xp: Any, x: Any) -> Any:
         return fwd(xp, x)
 
-    def backward(self: Function, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+    def backward(self: Op, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
         x = inputs[0] if inputs is not None else None
         return (bwd(m, g, x, out),)
 
     cls_name = "".join(part.capitalize() for part in name.split("_"))
-    fn_cls = type(cls_name, (Function,), {
+    fn_cls = type(cls_name, (Op,), {
         "forward": forward, "backward": backward, "save_inputs": saves == "x",
         "save_output": saves == "y", "__module__": __name__,
         "__doc__": f"Elementwise ``{name}`` (see :func:`minigrad.{name}`).",
@@ -97,7 +97,7 @@ Reciprocal, reciprocal = _make_unary("reciprocal")
 Square, square = _make_unary("square")
 
 
-class LeakyRelu(Function):
+class LeakyRelu(Op):
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
 
     def forward(self, xp: Any, x: Any, negative_slope: float) -> Any:
@@ -118,7 +118,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return LeakyRelu.apply(check_tensor(input, "leaky_relu"), negative_slope=float(negative_slope))
 
 
-class Clamp(Function):
+class Clamp(Op):
     """``min(max(x, lo), hi)``; the gradient passes where ``lo <= x <= hi``."""
 
     def forward(self, xp: Any, x: Any, lo: float | None, hi: float | None) -> Any:

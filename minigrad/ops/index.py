@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.errors import MinigradTypeError, ShapeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor, normalize_dim
@@ -25,7 +25,7 @@ def _is_basic(key: tuple[Any, ...]) -> bool:
     return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key)
 
 
-class Index(Function):
+class Index(Op):
     save_inputs = False
 
     def forward(self, xp: Any, x: Any, key: tuple[Any, ...]) -> Any:
@@ -36,7 +36,7 @@ class Index(Function):
         return (m.index_add_into(g, shape=self.in_shape, key=self.key),)
 
 
-class IndexAddInto(Function):
+class IndexAddInto(Op):
     """``zeros(shape)`` with ``g`` added at ``key`` (repeated indices accumulate)."""
 
     save_inputs = False
@@ -56,7 +56,7 @@ class IndexAddInto(Function):
         return (m.index(g, key=self.key),)
 
 
-class IndexPut(Function):
+class IndexPut(Op):
     """``x`` with ``x[key] = value`` (out of place; used by ``__setitem__``)."""
 
     save_inputs = False
@@ -75,7 +75,7 @@ class IndexPut(Function):
         return gx, gv
 
 
-class ZerosScalar(Function):
+class ZerosScalar(Op):
     """A zero of ``x``'s dtype (a constant helper for backward formulas)."""
 
     differentiable = False
@@ -93,7 +93,7 @@ def _grids(xp: Any, shape: tuple[int, ...]) -> list[Any]:
             for i, n in enumerate(shape)]
 
 
-class Gather(Function):
+class Gather(Op):
     """``take_along_axis(x, index, dim)``; backward scatters into zeros."""
 
     save_inputs = False
@@ -108,7 +108,7 @@ class Gather(Function):
         return (m.scatter_add_along(g, index=self.index, shape=self.in_shape, dim=self.dim),)
 
 
-class ScatterAddAlong(Function):
+class ScatterAddAlong(Op):
     """``zeros(shape)`` with ``src`` added at ``index`` along ``dim`` (torch.scatter_add)."""
 
     save_inputs = False

@@ -14,8 +14,8 @@ from typing import Any
 
 from minigrad import dtypes
 from minigrad.errors import ShapeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor
@@ -23,7 +23,7 @@ from ._util import check_tensor
 __all__ = ["linear"]
 
 
-class Linear(Function):
+class Linear(Op):
     """``x @ w.T (+ b)`` for x of shape (..., in), w (out, in), b (out,)."""
 
     def forward(self, xp: Any, x: Any, w: Any, b: Any = None) -> Any:

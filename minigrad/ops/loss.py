@@ -17,8 +17,8 @@ from typing import Any
 
 from minigrad.backends import backend_of
 from minigrad.errors import MinigradTypeError, ShapeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor
@@ -34,7 +34,7 @@ def _onehot(xp: Any, index: Any, classes: int, ndim: int) -> Any:
     return xp.arange(classes).reshape(shape) == index
 
 
-class Pick(Function):
+class Pick(Op):
     """``x[n, index[n, 0, ...], ...]``: one entry of dim 1 per row; drops dim 1."""
 
     save_inputs = False
@@ -47,7 +47,7 @@ class Pick(Function):
         return (m.pick_adjoint(g, index=self.index, classes=self.classes),)
 
 
-class PickAdjoint(Function):
+class PickAdjoint(Op):
     """Zeros of shape (N, C, d...) with ``g`` placed at ``index`` (the adjoint of Pick)."""
 
     save_inputs = False
@@ -60,7 +60,7 @@ class PickAdjoint(Function):
         return (m.pick(g, index=self.index),)
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """Fused ``-coef * log_softmax(x, 1)[target]`` (summed unless ``reduction == "none"``).
 
     ``coef`` holds each target's weight (zero where ignored), already divided by the weight

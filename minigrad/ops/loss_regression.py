@@ -14,8 +14,8 @@ from typing import Any
 
 from minigrad.backends import backend_of
 from minigrad.errors import ShapeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from .binary import where
@@ -43,7 +43,7 @@ def _pair_args(op: str, input: Tensor, target: Tensor, reduction: str) -> tuple[
     return input, target
 
 
-class LogSigmoid(Function):
+class LogSigmoid(Op):
     """``log(sigmoid(x)) = -(relu(-x) + log1p(exp(-|x|)))``: no overflow at any ``x``."""
 
     def forward(self, xp: Any, x: Any) -> Any:
@@ -53,7 +53,7 @@ class LogSigmoid(Function):
         return (g * m.sigmoid(-inputs[0]),)
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Op):
     """``-(y log x + (1-y) log(1-x))`` with each log clamped at -100 (PyTorch's rule)."""
 
     def forward(self, xp: Any, x: Any, y: Any) -> Any:

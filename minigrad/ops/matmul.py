@@ -12,8 +12,8 @@ from typing import Any
 
 from minigrad import dtypes
 from minigrad.errors import ShapeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import broadcast_shapes, check_tensor
@@ -21,7 +21,7 @@ from ._util import broadcast_shapes, check_tensor
 __all__ = ["matmul"]
 
 
-class Matmul(Function):
+class Matmul(Op):
     """``a @ b`` for operands of at least 2 dims."""
 
     def forward(self, xp: Any, a: Any, b: Any) -> Any:
@@ -35,7 +35,7 @@ class Matmul(Function):
         return ga, gb
 
 
-class SwapLast(Function):
+class SwapLast(Op):
     """Swap the last two axes."""
 
     save_inputs = False

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.errors import MinigradTypeError, ShapeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor
@@ -76,7 +76,7 @@ def _scatter(xp: Any, g: Any, geom: dict[str, Any], weights: Any) -> Any:
     return out
 
 
-class MaxPool2d(Function):
+class MaxPool2d(Op):
     """Max over each window; the arg-max offset (first on ties, NaN wins) goes to saved_aux."""
 
     save_inputs = False
@@ -102,7 +102,7 @@ class MaxPool2d(Function):
         return (m.max_pool2d_scatter(g, win=self.saved_aux, geom=self.geom),)
 
 
-class MaxPool2dScatter(Function):
+class MaxPool2dScatter(Op):
     """Max-pool backward: each output gradient goes to its window's arg-max."""
 
     save_inputs = False
@@ -115,7 +115,7 @@ class MaxPool2dScatter(Function):
         return (m.max_pool2d_gather(g, win=self.win, geom=self.geom),)
 
 
-class MaxPool2dGather(Function):
+class MaxPool2dGather(Op):
     """Read each window's arg-max position (the adjoint of :class:`MaxPool2dScatter`)."""
 
     save_inputs = False
@@ -132,7 +132,7 @@ class MaxPool2dGather(Function):
         return (m.max_pool2d_scatter(g, win=self.win, geom=self.geom),)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Op):
     """``scale * (sum over each window)``; ``scale`` is 1/divisor per output position."""
 
     save_inputs = False
@@ -151,7 +151,7 @@ class AvgPool2d(Function):
         return (m.avg_pool2d_scatter(g, scale=self.scale, geom=self.geom),)
 
 
-class AvgPool2dScatter(Function):
+class AvgPool2dScatter(Op):
     """Avg-pool backward: ``g * scale`` spread over every element of its window."""
 
     save_inputs = False

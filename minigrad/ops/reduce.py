@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 from minigrad import dtypes
 from minigrad.errors import ShapeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor, normalize_dim, normalize_dims
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-class _Reduction(Function):
+class _Reduction(Op):
     """Shared bookkeeping: the reduced axes, the kept-dim shape and the input shape."""
 
     def _setup(self, x: Any, dim: tuple[int, ...], keepdim: bool) -> None:
@@ -111,7 +111,7 @@ class Amin(_Extreme):
     pick = "min"
 
 
-class SumTo(Function):
+class SumTo(Op):
     """Sum a broadcast gradient back to ``shape`` (the engine's un-broadcasting step)."""
 
     save_inputs = False
@@ -152,7 +152,7 @@ for _name, _cls in [("sum", Sum), ("mean", Mean), ("prod", Prod), ("amax", Amax)
     register_math(_name, _cls)
 
 
-def _reduce(fn_cls: type[Function], op: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+def _reduce(fn_cls: type[Op], op: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     check_tensor(input, op)
     dims = normalize_dims(dim, input.ndim, op)
     if fn_cls in (Amax, Amin) and input.numel() == 0:

@@ -14,8 +14,8 @@ from typing import Any
 from minigrad import dtypes
 from minigrad.backends import backend_for
 from minigrad.errors import ShapeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import broadcast_shapes, check_tensor, normalize_dim
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-class Reshape(Function):
+class Reshape(Op):
     save_inputs = False
 
     def forward(self, xp: Any, x: Any, shape: tuple[int, ...]) -> Any:
@@ -37,7 +37,7 @@ class Reshape(Function):
         return (m.reshape(g, shape=self.in_shape),)
 
 
-class Permute(Function):
+class Permute(Op):
     save_inputs = False
 
     def forward(self, xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
@@ -51,7 +51,7 @@ class Permute(Function):
         return (m.permute(g, axes=tuple(inverse)),)
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Op):
     """Broadcast to ``shape``; backward hands the engine the full gradient to sum back."""
 
     save_inputs = False
@@ -63,7 +63,7 @@ class BroadcastTo(Function):
         return (g,)
 
 
-class Cast(Function):
+class Cast(Op):
     """Change dtype; the engine casts the gradient back to the input dtype."""
 
     save_inputs = False
@@ -75,7 +75,7 @@ class Cast(Function):
         return (g,)
 
 
-class ToDevice(Function):
+class ToDevice(Op):
     """Copy to another device; the gradient is copied back."""
 
     save_inputs = False
@@ -95,7 +95,7 @@ class ToDevice(Function):
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
-        """As Function.apply, but the result lives on another backend than the input."""
+        """As Op.apply, but the result lives on another backend than the input."""
         from minigrad.grad_mode import STATE
 
         (x,) = inputs
@@ -107,7 +107,7 @@ class ToDevice(Function):
         return Tensor._make(out, node)
 
 
-class Cat(Function):
+class Cat(Op):
     save_inputs = False
 
     def forward(self, xp: Any, *xs: Any, dim: int) -> Any:
@@ -124,7 +124,7 @@ class Cat(Function):
         return tuple(grads)
 
 
-class Pad(Function):
+class Pad(Op):
     """Constant padding; ``widths`` is a (before, after) pair per axis."""
 
     save_inputs = False

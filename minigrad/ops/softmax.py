@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.errors import MinigradTypeError
-from minigrad.function import Function
 from minigrad.gradmath import register_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor, normalize_dim
@@ -22,7 +22,7 @@ from ._util import check_tensor, normalize_dim
 __all__ = ["log_softmax", "softmax"]
 
 
-class Softmax(Function):
+class Softmax(Op):
     """``exp(x - max) / sum(exp(x - max))`` along ``dim``."""
 
     save_inputs = False
@@ -38,7 +38,7 @@ class Softmax(Function):
         return (out * (g - m.sum(g * out, dim=(self.dim,), keepdim=True)),)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     """``x - max - log(sum(exp(x - max)))`` along ``dim``."""
 
     save_inputs = False

@@ -189,8 +189,8 @@ def gradcheck(
     >>> x = mg.tensor([[1.0, -2.0]], dtype=mg.float64, requires_grad=True)
     >>> gradcheck(lambda t: t.exp(), x, fast_mode=True)
     True
-    >>> from minigrad.function import Function
-    >>> class BadSquare(Function):
+    >>> from minigrad.op import Op
+    >>> class BadSquare(Op):
     ...     def forward(self, xp, a):
     ...         return a * a
     ...     def backward(self, m, g, inputs, out):

@@ -29,25 +29,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from minigrad.errors import MinigradTypeError
-from minigrad.function import Function
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 __all__ = ["GraphCapture", "capture", "grad_norm_of", "module_of", "watch"]
 
 #: node -> (module path, module class name, {path: class name} of every module of the model)
-_NODE_MODULE: weakref.WeakKeyDictionary[Function, tuple[str, str, dict[str, str]]] = (
+_NODE_MODULE: weakref.WeakKeyDictionary[Op, tuple[str, str, dict[str, str]]] = (
     weakref.WeakKeyDictionary()
 )
 #: node -> norm of the gradient that reached its output in the last backward
-_NODE_GRAD: weakref.WeakKeyDictionary[Function, float] = weakref.WeakKeyDictionary()
+_NODE_GRAD: weakref.WeakKeyDictionary[Op, float] = weakref.WeakKeyDictionary()
 #: nodes that already carry a gradient-recording pre-hook
-_WATCHED: weakref.WeakSet[Function] = weakref.WeakSet()
+_WATCHED: weakref.WeakSet[Op] = weakref.WeakSet()
 #: id(parameter) -> (weak reference to it, its name in the last captured model); keyed by id
 #: because Tensor.__eq__ is elementwise, which a WeakKeyDictionary cannot use
 _PARAM_NAMES: dict[int, tuple[weakref.ref[Tensor], str]] = {}
 
 
-def module_of(node: Function) -> tuple[str, str, dict[str, str]] | None:
+def module_of(node: Op) -> tuple[str, str, dict[str, str]] | None:
     """``(module path, class name, all modules)`` of the module that made ``node``, or None.
 
     >>> import minigrad as mg
@@ -57,7 +57,7 @@ def module_of(node: Function) -> tuple[str, str, dict[str, str]] | None:
     return _NODE_MODULE.get(node)
 
 
-def grad_norm_of(node: Function) -> float | None:
+def grad_norm_of(node: Op) -> float | None:
     """The gradient norm recorded at ``node``'s output by :func:`watch`, or None.
 
     >>> import minigrad as mg
@@ -94,7 +94,7 @@ def _norm(g: Tensor) -> float:
     return float(xp.sqrt(xp.sum(d * d)))
 
 
-def _recorder(node: Function) -> Any:
+def _recorder(node: Op) -> Any:
     ref = weakref.ref(node)
 
     def record(grad: Tensor) -> None:
@@ -105,7 +105,7 @@ def _recorder(node: Function) -> Any:
     return record
 
 
-def _watch_node(node: Function) -> bool:
+def _watch_node(node: Op) -> bool:
     if node in _WATCHED:
         return False
     _WATCHED.add(node)
@@ -113,7 +113,7 @@ def _watch_node(node: Function) -> bool:
     return True
 
 
-def _nodes_of(values: Any) -> Iterator[Function]:
+def _nodes_of(values: Any) -> Iterator[Op]:
     """The grad_fn of every tensor in a (nested) output: a tensor, tuple, list or dict."""
     stack = [values]
     while stack:
@@ -146,7 +146,7 @@ def watch(output: Any) -> int:
         node = stack.pop()
         added += _watch_node(node)
         for p in node.parents:
-            if isinstance(p, Function) and p not in seen:
+            if isinstance(p, Op) and p not in seen:
                 seen.add(p)
                 stack.append(p)
     return added
@@ -226,7 +226,7 @@ class GraphCapture:
                 elif not inside(owner[0]):
                     continue  # made by an earlier module that is not one of ours: stop here
                 for p in node.parents:
-                    if isinstance(p, Function) and p not in seen and p not in boundary:
+                    if isinstance(p, Op) and p not in seen and p not in boundary:
                         seen.add(p)
                         stack.append(p)
 

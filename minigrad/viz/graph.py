@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minigrad.errors import MinigradTypeError, ShapeError
-from minigrad.function import Function
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 from minigrad.viz.capture import _norm, grad_norm_of, module_of, param_name_of
 
@@ -115,7 +115,7 @@ def _param_names(params: Any) -> dict[int, str]:
     return names
 
 
-def _device(node: Function) -> str:
+def _device(node: Op) -> str:
     backend = node.backend
     if backend.name == "numpy":
         return "cpu"
@@ -125,7 +125,7 @@ def _device(node: Function) -> str:
     return str(backend.name)  # the exact device is gone with the freed arrays
 
 
-def _saved(node: Function) -> tuple[Saved, ...] | None:
+def _saved(node: Op) -> tuple[Saved, ...] | None:
     if getattr(node, "_freed", False):
         return None
     out: list[Saved] = []
@@ -189,7 +189,7 @@ def build_graph(output: Tensor, params: Any = None, max_nodes: int | None = None
             graph.nodes.append(_make_node(nid, obj, names, obj is root, graph.modules))
         else:
             graph.omitted += 1
-        if isinstance(obj, Function):
+        if isinstance(obj, Op):
             for i, p in enumerate(obj.parents):
                 if p is None:
                     continue
@@ -215,7 +215,7 @@ def build_graph(output: Tensor, params: Any = None, max_nodes: int | None = None
 def _make_node(
     nid: str, obj: Any, names: Mapping[int, str], is_root: bool, modules: dict[str, str]
 ) -> Node:
-    if isinstance(obj, Function):
+    if isinstance(obj, Op):
         shape, dtype = getattr(obj, "out_meta", ((), "?"))
         tag = module_of(obj)
         module = None

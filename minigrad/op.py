@@ -1,4 +1,4 @@
-"""The op contract: a :class:`Function` states its forward and its backward together.
+"""The op contract: a :class:`Op` states its forward and its backward together.
 
 ``forward(self, xp, *arrays, **params)`` computes on raw arrays of the backend's array module
 ``xp`` and may keep small facts on ``self`` (axes, shapes). ``backward(self, m, g, inputs,
@@ -11,8 +11,8 @@ in the matching form. Broadcasting is undone by the engine, not by the ops: a ba
 return a gradient of the broadcast output shape.
 
 >>> import minigrad as mg
->>> from minigrad.function import Function
->>> class Cube(Function):
+>>> from minigrad.op import Op
+>>> class Cube(Op):
 ...     def forward(self, xp, x):
 ...         return x * x * x
 ...     def backward(self, m, g, inputs, out):
@@ -41,14 +41,14 @@ from minigrad.errors import (
 from minigrad.grad_mode import STATE
 from minigrad.tensor import Tensor
 
-__all__ = ["Function"]
+__all__ = ["Op"]
 
 # frames inside the minigrad package are skipped when naming where an op was created (a
 # substring test such as "/minigrad/" would also skip a user's checkout named minigrad)
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-class Function:
+class Op:
     """Base class of every differentiable op; an instance is one node of the graph."""
 
     #: keep the input tensors for backward (False when backward needs only shapes)

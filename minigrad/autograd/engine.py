@@ -19,9 +19,9 @@ from typing import Any
 
 from minigrad.backends import backend_of
 from minigrad.errors import AutogradError
-from minigrad.function import Function
 from minigrad.grad_mode import STATE, detect_anomaly, set_grad_enabled
 from minigrad.gradmath import TENSOR_MATH, array_math
+from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 __all__ = ["backward", "detect_anomaly", "grad"]
@@ -87,8 +87,8 @@ def _run(
     those are returned by slot and no ``.grad`` is touched; without it leaves accumulate.
     """
     captured: dict[int, Any] = {}
-    grads: dict[Function, Any] = {}
-    deps: dict[Function, int] = {}
+    grads: dict[Op, Any] = {}
+    deps: dict[Op, int] = {}
     nodes = []
     for t, g in roots:
         if t.grad_fn is None:  # a leaf as root: its gradient is the seed itself
@@ -104,7 +104,7 @@ def _run(
     while stack:
         node = stack.pop()
         for p in node.parents:
-            if isinstance(p, Function):
+            if isinstance(p, Op):
                 deps[p] = deps.get(p, 0) + 1
                 if p not in seen:
                     seen.add(p)
@@ -150,7 +150,7 @@ def _run(
                 gi = node._fit_grad(i, gi, m)
                 if anomaly:
                     node._check_grad_finite(gi if not create_graph else gi._data, i)
-            if isinstance(p, Function):
+            if isinstance(p, Op):
                 if gi is not None:
                     prev = grads.get(p)
                     grads[p] = gi if prev is None else _add(prev, gi)
