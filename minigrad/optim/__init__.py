@@ -1,7 +1,8 @@
 """Optimizers and learning-rate schedules, with PyTorch's names, defaults and update rules.
 
 First-order: :class:`SGD`, :class:`Adam`, :class:`AdamW`, :class:`RMSprop`,
-:class:`Adagrad`. Closure-driven (``step(closure)``): :class:`LBFGS`,
+:class:`Adagrad`, :class:`Adadelta`, :class:`Adamax`, :class:`NAdam`, :class:`RAdam`,
+:class:`ASGD`. Closure-driven (``step(closure)``): :class:`LBFGS`,
 :class:`ConjugateGradient` (both with a strong-Wolfe line search) and
 :class:`LevenbergMarquardt` (whose closure returns a residual vector). Schedules live in
 :mod:`minigrad.optim.lr_scheduler`.
@@ -17,8 +18,11 @@ First-order: :class:`SGD`, :class:`Adam`, :class:`AdamW`, :class:`RMSprop`,
 """
 
 from minigrad.optim import lr_scheduler
+from minigrad.optim.adadelta import Adadelta
 from minigrad.optim.adagrad import Adagrad
 from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.adam_variants import Adamax, NAdam, RAdam
+from minigrad.optim.asgd import ASGD
 from minigrad.optim.cg import ConjugateGradient
 from minigrad.optim.lbfgs import LBFGS
 from minigrad.optim.lm import LevenbergMarquardt
@@ -27,6 +31,7 @@ from minigrad.optim.rmsprop import RMSprop
 from minigrad.optim.sgd import SGD
 
 __all__ = [
-    "LBFGS", "SGD", "Adagrad", "Adam", "AdamW", "ConjugateGradient", "LevenbergMarquardt",
-    "Optimizer", "RMSprop", "lr_scheduler",
+    "ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax",
+    "ConjugateGradient", "LevenbergMarquardt", "NAdam", "Optimizer", "RAdam", "RMSprop",
+    "lr_scheduler",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["check_nonneg", "check_range"]
+__all__ = ["check_betas", "check_closed", "check_nonneg", "check_range"]
 
 
 def check_nonneg(op: str, name: str, value: Any) -> None:
@@ -17,3 +17,17 @@ def check_range(op: str, name: str, value: Any, low: float, high: float) -> None
     """Raise ``ValueError`` unless ``low <= value < high``."""
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value < high:
         raise ValueError(f"{op}: `{name}` (={value!r}) must be in [{low}, {high})")
+
+
+def check_closed(op: str, name: str, value: Any, low: float, high: float) -> None:
+    """Raise ``ValueError`` unless ``low <= value <= high``."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{op}: `{name}` (={value!r}) must be in [{low}, {high}]")
+
+
+def check_betas(op: str, betas: Any) -> None:
+    """Raise ``ValueError`` unless ``betas`` is a pair with both entries in [0, 1)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{op}: `betas` must be a pair (beta1, beta2), got {betas!r}")
+    check_range(op, "betas[0]", betas[0], 0.0, 1.0)
+    check_range(op, "betas[1]", betas[1], 0.0, 1.0)
