@@ -1,7 +1,9 @@
 """Switches for recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled`` and anomaly mode.
 
-Each is a context manager and a decorator, as in PyTorch. The switches are process-wide
-(PyTorch's are per thread; minigrad runs ops on one thread).
+Each is a context manager and a decorator, as in PyTorch. The switches are per thread, as in
+PyTorch: a ``no_grad`` block (or a ``backward()``) in one thread never changes what another
+thread records. Decorating a generator function applies the mode around each resumption of the
+generator, so a ``@no_grad()`` generator never records.
 
 >>> import minigrad as mg
 >>> x = mg.ones(3, requires_grad=True)
@@ -14,7 +16,10 @@ False
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import inspect
+import sys
+import threading
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 __all__ = [
@@ -29,7 +34,9 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
+class _State(threading.local):
+    """The switches of the calling thread (class attributes are each new thread's defaults)."""
+
     grad_enabled: bool = True
     anomaly: bool = False
 
@@ -72,6 +79,8 @@ class _Switch:
 
     def __call__(self, fn: F) -> F:
         value, attr = self._value, self._attr
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, attr, value)  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -83,6 +92,40 @@ class _Switch:
                 setattr(STATE, attr, saved)
 
         return wrapper  # type: ignore[return-value]
+
+
+def _wrap_generator(fn: Callable[..., Generator[Any, Any, Any]], attr: str, value: bool) -> Any:
+    """A generator function whose body runs with ``STATE.<attr> = value`` at every resumption,
+    while the caller's code between two ``next()`` calls keeps its own mode."""
+
+    def resume(step: Callable[[], Any]) -> Any:
+        saved = getattr(STATE, attr)
+        setattr(STATE, attr, value)
+        try:
+            return step()
+        finally:
+            setattr(STATE, attr, saved)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        gen = resume(lambda: fn(*args, **kwargs))
+        try:
+            response = resume(lambda: gen.send(None))
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    resume(gen.close)
+                    raise
+                except BaseException:
+                    exc = sys.exc_info()[1]
+                    response = resume(lambda exc=exc: gen.throw(exc))
+                else:
+                    response = resume(lambda request=request: gen.send(request))
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
 
 
 class no_grad(_Switch):
