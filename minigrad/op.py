@@ -62,6 +62,9 @@ class Op:
     _freed: bool = False
     _pre_hooks: list[Any] | None = None
     _trace: Any = None
+    _saved_out: Any = None
+    #: set when the saved output array is overwritten in place (tensor_methods._mark_modified)
+    _out_modified: bool = False
 
     # filled by apply() when the node is recorded
     parents: tuple[Any, ...]
@@ -168,6 +171,12 @@ class Op:
             if not create_graph:
                 inputs = tuple(t._data for t in inputs)
         out = self._saved_out
+        if self._out_modified:
+            raise AutogradError(
+                f"{self.name}: its output of shape {tuple(self.out_meta[0])} was modified by an "
+                "in-place operation after it was saved for backward; compute the in-place "
+                "change out of place, or .clone() the output first"
+            )
         if create_graph and out is not None:
             out = Tensor._make(out, self)
         return inputs, out

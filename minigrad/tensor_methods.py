@@ -63,6 +63,27 @@ def _inplace_method(name: str, fn: Any) -> Any:
     return method
 
 
+def _mark_modified(tensor: Any) -> None:
+    """Called before ``tensor``'s array is overwritten in place: if the node that made it saved
+    that array for backward (exp, tanh, softmax …), its backward will refuse to run, as
+    PyTorch's version check does for saved outputs."""
+    node = tensor.grad_fn
+    if node is not None and node._saved_out is tensor._data:
+        node._out_modified = True
+
+
+def _keep_saved_values(node: Any, tensor: Any) -> None:
+    """The in-place op's own node saved ``tensor`` (``y.mul_(z)`` needs the old ``y`` for
+    ``z``'s gradient): give the node a copy of the values about to be overwritten."""
+    saved = node._saved_inputs
+    if saved is None or not any(t is tensor for t in saved):
+        return
+    old = type(tensor)._make(tensor._data.copy(), tensor.grad_fn)
+    old._requires_grad = tensor._requires_grad
+    old._version = tensor._version
+    node._saved_inputs = tuple(old if t is tensor else t for t in saved)
+
+
 class TensorMethods:
     """Operators and methods of :class:`minigrad.Tensor`."""
 
@@ -321,6 +342,9 @@ class TensorMethods:
             )
         if not getattr(getattr(self._data, "flags", None), "writeable", True):
             self._data = self._data.copy()  # a broadcast view: give the tensor its own memory
+        if recording and result.grad_fn is not None:
+            _keep_saved_values(result.grad_fn, self)
+        _mark_modified(self)
         self._data[...] = result._data
         if recording:
             self.grad_fn = result.grad_fn
@@ -356,6 +380,7 @@ class TensorMethods:
                 f"fill_: a leaf tensor that requires grad (shape {self.shape}) is being used "
                 "in an in-place operation; do it under `with mg.no_grad():`"
             )
+        _mark_modified(self)
         self._data[...] = value
         self._version += 1
         if self.grad_fn is not None:
@@ -373,6 +398,7 @@ class TensorMethods:
         return self._fill_random(normal_like_array(self._data, mean, std))
 
     def _fill_random(self, values: Any) -> Any:
+        _mark_modified(self)
         self._data[...] = values
         self._version += 1
         return self
