@@ -1,6 +1,8 @@
-"""Datasets: the map-style ``Dataset`` protocol, ``TensorDataset``, ``Subset``, ``random_split``.
+"""Datasets: the map-style ``Dataset`` protocol, ``TensorDataset``, ``Subset``, ``random_split``,
+and the iterable-style ``IterableDataset`` and ``ChainDataset``.
 
-As in PyTorch, a dataset is anything with ``__getitem__(i)`` and ``__len__()``. A
+As in PyTorch, a map-style dataset is anything with ``__getitem__(i)`` and ``__len__()``; an
+iterable-style one subclasses :class:`IterableDataset` and defines ``__iter__``. A
 :class:`TensorDataset` keeps whole arrays, so :class:`~minigrad.data.DataLoader` can cut a batch
 with one fancy-index per array instead of one Python call per sample.
 
@@ -17,7 +19,7 @@ with one fancy-index per array instead of one Python call per sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -26,7 +28,8 @@ from minigrad.errors import MinigradTypeError, ShapeError
 from minigrad.random import generator_for
 from minigrad.tensor import Tensor
 
-__all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
+__all__ = ["ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "Subset",
+           "TensorDataset", "random_split"]
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -147,6 +150,10 @@ class ConcatDataset(Dataset[Any]):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset (use "
+                                "ChainDataset)")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()  # type: ignore[arg-type]
 
     def __len__(self) -> int:
@@ -162,6 +169,66 @@ class ConcatDataset(Dataset[Any]):
         k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
         start = 0 if k == 0 else self.cumulative_sizes[k - 1]
         return self.datasets[k][index - start]
+
+
+class IterableDataset(Dataset[T_co]):
+    """Base class of iterable-style datasets: subclasses define ``__iter__`` (a stream).
+
+    With ``num_workers > 0`` every worker process iterates its own copy of the dataset, so
+    without care each sample comes once per worker. Shard the stream inside ``__iter__`` with
+    :func:`~minigrad.data.get_worker_info`, as PyTorch documents; ``a + b`` chains two streams.
+
+    >>> from minigrad.data import DataLoader, get_worker_info
+    >>> class Range(IterableDataset):
+    ...     def __init__(self, n): self.n = n
+    ...     def __iter__(self):
+    ...         info = get_worker_info()  # None in the main process
+    ...         start, step = (0, 1) if info is None else (info.id, info.num_workers)
+    ...         return iter(range(start, self.n, step))
+    >>> [b.tolist() for b in DataLoader(Range(5), batch_size=2)]
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __getitem__(self, index: int) -> T_co:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, don't index")
+
+    def __add__(self, other: Dataset[Any]) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset[Any]):
+    """Several iterable datasets one after another, lazily.
+
+    >>> class Count(IterableDataset):
+    ...     def __init__(self, n): self.n = n
+    ...     def __iter__(self): return iter(range(self.n))
+    ...     def __len__(self): return self.n
+    >>> c = ChainDataset([Count(2), Count(3)])
+    >>> list(c), len(c)
+    ([0, 1, 0, 1, 2], 5)
+    """
+
+    def __init__(self, datasets: Iterable[Dataset[Any]]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got "
+                                f"{type(d).__name__}")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got "
+                                f"{type(d).__name__}")
+            total += len(d)  # type: ignore[arg-type]
+        return total
 
 
 def random_split(
