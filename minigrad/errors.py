@@ -19,6 +19,7 @@ __all__ = [
     "AutogradError",
     "DeviceError",
     "MinigradError",
+    "MinigradIndexError",
     "MinigradTypeError",
     "ShapeError",
 ]
@@ -30,6 +31,11 @@ class MinigradError(Exception):
 
 class ShapeError(MinigradError, ValueError):
     """Shapes that do not fit together, or a bad ``dim`` / value argument."""
+
+
+class MinigradIndexError(ShapeError, IndexError):
+    """An index out of range or an indexing key that does not fit the tensor (an
+    ``IndexError``, as in PyTorch, and a :class:`ShapeError`)."""
 
 
 class MinigradTypeError(MinigradError, TypeError):

@@ -47,6 +47,7 @@ from minigrad.ops.elementwise import (
     tanh,
 )
 from minigrad.ops.index import gather, index, index_put
+from minigrad.ops.joining import cat, pad, split, stack
 from minigrad.ops.linear import linear
 from minigrad.ops.matmul import matmul
 from minigrad.ops.reduce import (
@@ -66,15 +67,11 @@ from minigrad.ops.reduce import (
 from minigrad.ops.shape import (
     astype,
     broadcast_to,
-    cat,
     expand,
     flatten,
-    pad,
     permute,
     reshape,
-    split,
     squeeze,
-    stack,
     to_device,
     transpose,
     unsqueeze,

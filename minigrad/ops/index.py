@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad.errors import MinigradTypeError, ShapeError
+from minigrad.errors import ShapeError
 from minigrad.gradmath import register_math
 from minigrad.op import Op
 from minigrad.tensor import Tensor
 
-from ._util import check_tensor, normalize_dim
+from ._keys import add_at, get, is_basic, normalize_key, put
+from ._util import broadcast_shapes, check_tensor, normalize_dim
 
 __all__ = ["gather", "index", "index_put"]
-
-
-def _is_basic(key: tuple[Any, ...]) -> bool:
-    return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key)
 
 
 class Index(Op):
@@ -30,7 +27,7 @@ class Index(Op):
 
     def forward(self, xp: Any, x: Any, key: tuple[Any, ...]) -> Any:
         self.key, self.in_shape = key, x.shape
-        return x[key]
+        return get(x, key)
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
         return (m.index_add_into(g, shape=self.in_shape, key=self.key),)
@@ -46,10 +43,10 @@ class IndexAddInto(Op):
 
         self.key = key
         out = xp.zeros(shape, dtype=g.dtype)
-        if _is_basic(key):
+        if is_basic(key):
             out[key] = g
         else:
-            backend_of(g).scatter_add(out, key, g)
+            add_at(backend_of(g), out, key, g)
         return out
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
@@ -64,7 +61,7 @@ class IndexPut(Op):
     def forward(self, xp: Any, x: Any, value: Any, key: tuple[Any, ...]) -> Any:
         self.key = key
         out = x.copy()
-        out[key] = value
+        put(out, key, value)
         return out
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any]:
@@ -134,74 +131,6 @@ for _name, _cls in [("index", Index), ("index_add_into", IndexAddInto),
     register_math(_name, _cls)
 
 
-def _normalize_key(x: Tensor, key: Any) -> tuple[Any, ...]:
-    """Turn a user key into a tuple of ints, slices, None, Ellipsis and backend arrays."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    xp = x._backend.xp
-    out = []
-    for k in key:
-        if isinstance(k, Tensor):
-            if k._backend is not x._backend:
-                raise ShapeError(f"index: index tensor is on {k.device} but input is on "
-                                 f"{x.device}")
-            if k._data.dtype.kind not in "biu":
-                raise MinigradTypeError(
-                    f"index: tensors used as indices must be integer or bool, got {k.dtype}"
-                )
-            out.append(k._data)
-        elif isinstance(k, (list,)) or (hasattr(k, "dtype") and hasattr(k, "shape")):
-            arr = xp.asarray(k)
-            if arr.dtype.kind not in "biu":
-                raise MinigradTypeError(f"index: index arrays must be integer or bool, got "
-                                        f"{arr.dtype}")
-            out.append(arr)
-        elif isinstance(k, bool):
-            out.append(xp.asarray(k))
-        elif k is None or k is Ellipsis or isinstance(k, (int, slice)):
-            out.append(k)
-        elif hasattr(k, "__index__"):
-            out.append(k.__index__())
-        else:
-            raise MinigradTypeError(f"index: unsupported index of type {type(k).__name__}")
-    return tuple(out)
-
-
-def _check_key(x: Tensor, key: tuple[Any, ...]) -> None:
-    """Raise a clear error for out-of-range ints and mismatched masks before NumPy does."""
-    dim = 0
-    n_explicit = sum(1 for k in key if k is not None and k is not Ellipsis and not (
-        hasattr(k, "dtype") and k.dtype.kind == "b") ) + sum(
-        k.ndim for k in key if hasattr(k, "dtype") and k.dtype.kind == "b")
-    if n_explicit > x.ndim:
-        raise ShapeError(f"index: too many indices ({n_explicit}) for a tensor of shape "
-                         f"{x.shape}")
-    for k in key:
-        if k is Ellipsis:
-            dim += x.ndim - n_explicit
-            continue
-        if k is None:
-            continue
-        if isinstance(k, int):
-            size = x.shape[dim]
-            if not -size <= k < size:
-                raise ShapeError(f"index: index {k} is out of bounds for dim {dim} with size "
-                                 f"{size} (input shape {x.shape})")
-        elif hasattr(k, "dtype") and k.dtype.kind == "b":
-            if tuple(k.shape) != tuple(x.shape[dim:dim + k.ndim]):
-                raise ShapeError(f"index: mask of shape {tuple(k.shape)} does not match dims "
-                                 f"{dim}..{dim + k.ndim - 1} of input shape {x.shape}")
-            dim += k.ndim
-            continue
-        elif hasattr(k, "dtype") and k.size:
-            size = x.shape[dim]
-            if int(k.max()) >= size or int(k.min()) < -size:
-                raise ShapeError(f"index: an index in [{int(k.min())}, {int(k.max())}] is out "
-                                 f"of bounds for dim {dim} with size {size} (input shape "
-                                 f"{x.shape})")
-        dim += 1
-
-
 def index(input: Tensor, key: Any) -> Tensor:
     """``input[key]`` as NumPy indexes; the gradient scatter-adds back.
 
@@ -211,16 +140,48 @@ def index(input: Tensor, key: Any) -> Tensor:
             [3., 5.]], dtype=float32, device='cpu')
     """
     check_tensor(input, "index")
-    k = _normalize_key(input, key)
-    _check_key(input, k)
-    return Index.apply(input, key=k)
+    return Index.apply(input, key=normalize_key(input, key))
 
 
 def index_put(input: Tensor, key: Any, value: Tensor) -> Tensor:
-    """A copy of ``input`` with ``input[key] = value`` (differentiable in both)."""
-    k = _normalize_key(input, key)
-    _check_key(input, k)
+    """A copy of ``input`` with ``input[key] = value`` (differentiable in both); ``value``
+    broadcasts to ``input[key]``'s shape. Where an index repeats, one of the written values
+    wins (NumPy's order: the last; PyTorch leaves it unspecified).
+
+    >>> import minigrad as mg
+    >>> mg.ops.index_put(mg.zeros(3), [0, 2], mg.tensor(1.0))
+    tensor([1., 0., 1.], dtype=float32, device='cpu')
+    """
+    check_tensor(input, "index_put")
+    check_tensor(value, "index_put", "value")
+    k = normalize_key(input, key, "index_put")
+    target = _key_shape(input, k)
+    lead = 0
+    while value.ndim - lead > len(target) and value.shape[lead] == 1:
+        lead += 1  # NumPy and PyTorch accept extra leading 1s on the value
+    if lead:
+        value = value.reshape(value.shape[lead:])
+    if value.ndim > len(target) or broadcast_shapes("index_put", value.shape,
+                                                    target) != tuple(target):
+        raise ShapeError(f"index_put: a value of shape {tuple(value.shape)} cannot be written "
+                         f"into input{_fmt_key(key)} of shape {tuple(target)} (input shape "
+                         f"{input.shape})")
+    if value.dtype != input.dtype:
+        value = value.astype(input.dtype)
     return IndexPut.apply(input, value, key=k)
+
+
+def _key_shape(x: Tensor, key: tuple[Any, ...]) -> tuple[int, ...]:
+    """The shape of ``x[key]`` without touching the data."""
+    xp = x._backend.xp
+    return tuple(get(xp.broadcast_to(xp.zeros((), dtype="int8"), x.shape), key).shape)
+
+
+def _fmt_key(key: Any) -> str:
+    parts = key if isinstance(key, tuple) else (key,)
+    return "[" + ", ".join("..." if k is Ellipsis else repr(k) if isinstance(k, (int, type(None)))
+                           else f"{k.start or ''}:{k.stop or ''}" if isinstance(k, slice)
+                           else f"<{type(k).__name__}>" for k in parts) + "]"
 
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
