@@ -50,7 +50,17 @@ _TABLE: dict[str, tuple[Callable[..., Any], Callable[..., Any], str]] = {
 
 
 def _make_unary(name: str) -> tuple[type[Op], Callable[[Tensor], Tensor]]:
-    fwd, bwd, saves = _TABLE[name]
+    return make_unary(name, *_TABLE[name], keep_int=name in ("neg", "abs", "sign", "square"))
+
+
+def make_unary(
+    name: str, fwd: Callable[..., Any], bwd: Callable[..., Any], saves: str,
+    keep_int: bool = False, module: str = __name__,
+) -> tuple[type[Op], Callable[[Tensor], Tensor]]:
+    """One table row as a named Op class and its public function (registered for ``m``).
+
+    ``keep_int``: integer input stays integer (else it is promoted to the default float).
+    """
 
     def forward(self: Op, xp: Any, x: Any) -> Any:
         return fwd(xp, x)
@@ -62,14 +72,14 @@ def _make_unary(name: str) -> tuple[type[Op], Callable[[Tensor], Tensor]]:
     cls_name = "".join(part.capitalize() for part in name.split("_"))
     fn_cls = type(cls_name, (Op,), {
         "forward": forward, "backward": backward, "save_inputs": saves == "x",
-        "save_output": saves == "y", "__module__": __name__,
+        "save_output": saves == "y", "__module__": module,
         "__doc__": f"Elementwise ``{name}`` (see :func:`minigrad.{name}`).",
     })
     register_math(name, fn_cls)
 
     def public(input: Tensor) -> Tensor:
         check_tensor(input, name)
-        if input._data.dtype.kind != "f" and name not in ("neg", "abs", "sign", "square"):
+        if input._data.dtype.kind != "f" and not keep_int:
             input = input.float()
         return fn_cls.apply(input)
 

@@ -1,0 +1,74 @@
+"""Op specs, part 3: unary math (roots, logs, trigonometry, rounding, erf) and binary math."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from op_specs import OpSpec, grid, unary
+from op_table import tt
+
+import minigrad as mg
+
+__all__ = ["MATH_SPECS"]
+
+
+def _erfinv_1(y: float) -> float:
+    """erfinv by bisection on math.erf (exact to the last bit or two)."""
+    lo, hi = -6.0, 6.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if math.erf(mid) < y:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+_np_erf = np.vectorize(math.erf, otypes=[np.float64])
+_np_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+_np_erfinv = np.vectorize(_erfinv_1, otypes=[np.float64])
+# rounding ops: inputs stay away from the integers (and the half-integers for round), where
+# finite differences would see the jumps
+off_int = grid(offset=0.1, step=0.5)
+off_half = grid(offset=0.2, step=0.5)
+
+
+def _u(name: str, ref: Any, case: Any, smooth: bool = True, method: bool = True,
+       **kw: Any) -> OpSpec:
+    fn = (lambda a: getattr(a, name)()) if method else (lambda a: getattr(mg, name)(a))
+    return OpSpec(name, fn, case, ref=ref, torch=lambda a: getattr(tt(), name)(a),
+                  smooth=smooth, **kw)
+
+
+UNARY_MATH_SPECS = [
+    _u("rsqrt", lambda a: 1 / np.sqrt(a), unary(0.2, 3.0)),
+    _u("log2", np.log2, unary(0.1, 3.0)),
+    _u("log10", np.log10, unary(0.1, 3.0), method=False),
+    _u("exp2", np.exp2, unary()),
+    _u("expm1", np.expm1, unary()),
+    _u("tan", np.tan, unary(-1.2, 1.2)),
+    _u("asin", np.arcsin, unary(-0.9, 0.9)),
+    _u("acos", np.arccos, unary(-0.9, 0.9), method=False),
+    _u("atan", np.arctan, unary()),
+    _u("sinh", np.sinh, unary()),
+    _u("cosh", np.cosh, unary()),
+    _u("asinh", np.arcsinh, unary()),
+    _u("acosh", np.arccosh, unary(1.2, 3.0)),
+    _u("atanh", np.arctanh, unary(-0.9, 0.9)),
+    _u("erf", _np_erf, unary(-4.0, 4.0)),
+    _u("erfc", _np_erfc, unary(-4.0, 6.0), method=False, rtol=1e-13),
+    _u("erfinv", _np_erfinv, unary(-0.95, 0.95), rtol=1e-12),
+    _u("floor", np.floor, unary(elements=off_int), smooth=False),
+    _u("ceil", np.ceil, unary(elements=off_int), smooth=False, method=False),
+    _u("trunc", np.trunc, unary(elements=off_int), smooth=False),
+    _u("frac", lambda a: a - np.trunc(a), unary(elements=off_int), smooth=False),
+    OpSpec("round", lambda a, decimals: a.round(decimals=decimals),
+           unary(elements=off_half, decimals=st.sampled_from([0, 1])),
+           ref=lambda a, decimals: np.round(a, decimals),
+           torch=lambda a, decimals: tt().round(a, decimals=decimals), smooth=False),
+]
+
+MATH_SPECS = UNARY_MATH_SPECS
