@@ -20,13 +20,14 @@ sys.path.insert(0, str(Path(__file__).parent))  # the spec modules beside this f
 
 from op_specs import Case, OpSpec
 from op_table import ELEMENTWISE_SPECS
+from op_table_attention import ATTENTION_SPECS
 from op_table_math import MATH_SPECS
 from op_table_more import MORE_SPECS
 
 import minigrad as mg
 from minigrad.testing import gradcheck, gradgradcheck
 
-SPECS = ELEMENTWISE_SPECS + MORE_SPECS + MATH_SPECS
+SPECS = ELEMENTWISE_SPECS + MORE_SPECS + ATTENTION_SPECS + MATH_SPECS
 SMOOTH = [s for s in SPECS if s.smooth]
 CORE_OPS_COVERED = {s.name for s in SPECS}
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from minigrad.errors import ShapeError
 from minigrad.ops import leaky_relu, pad, relu, sigmoid, tanh
+from minigrad.ops.attention import scaled_dot_product_attention
 from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
 from minigrad.ops.linear import linear
 from minigrad.ops.loss import cross_entropy, nll_loss
@@ -43,8 +44,8 @@ __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
     "dropout", "huber_loss", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d",
-    "mse_loss", "nll_loss", "pad", "rbf", "relu", "sigmoid", "smooth_l1_loss", "softmax",
-    "subsample", "subsampling2d", "tanh",
+    "mse_loss", "nll_loss", "pad", "rbf", "relu", "scaled_dot_product_attention", "sigmoid",
+    "smooth_l1_loss", "softmax", "subsample", "subsampling2d", "tanh",
 ]
 
 
