@@ -84,7 +84,7 @@ class Tensor(TensorMethods):
     ((1, 2), dtype('float32'), device(type='cpu'), True)
     """
 
-    __slots__ = ("__weakref__", "_data", "_hooks", "_requires_grad", "_version", "grad",
+    __slots__ = ("__weakref__", "_data", "_grad", "_hooks", "_requires_grad", "_version",
                  "grad_fn", "name")
     __array_ufunc__ = None  # make NumPy defer `ndarray * tensor` to Tensor.__rmul__
 
@@ -92,7 +92,7 @@ class Tensor(TensorMethods):
         self, data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
     ) -> None:
         self._data = _to_array(data, dtype, device)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: Any = None
         self._version = 0
         self._hooks: list[Any] | None = None
@@ -108,13 +108,39 @@ class Tensor(TensorMethods):
         t._data = data
         t.grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
-        t.grad = None
+        t._grad = None
         t._version = 0
         t._hooks = None
         t.name = None
         return t
 
     # ------------------------------------------------------------------ properties
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward()`` (None until then).
+
+        Assigning checks the value as PyTorch does: a Tensor (or None) of this tensor's shape,
+        dtype and device, so an optimizer can never broadcast a wrong gradient into it.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise MinigradTypeError(
+                    f"grad: assigned grad must be a Tensor or None, got {type(value).__name__}"
+                )
+            for what, got, want in (("shape", value.shape, self.shape),
+                                    ("dtype", value.dtype, self.dtype),
+                                    ("device", value.device, self.device)):
+                if got != want:
+                    raise AutogradError(
+                        f"grad: assigned grad has {what} {got}, but the tensor has {what} "
+                        f"{want} (shape {tuple(self.shape)})"
+                    )
+        self._grad = value
+
     @property
     def _backend(self) -> Any:
         return backend_of(self._data)
@@ -359,6 +385,7 @@ class Tensor(TensorMethods):
             if t is not None:
                 t.grad = grad if grad.grad_fn is not None else Tensor._make(grad._data.copy(), None)
 
+        keep._retains_grad = True  # type: ignore[attr-defined]  # the engine runs it last
         self.grad_fn.register_prehook(keep)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:

@@ -40,7 +40,7 @@ class Parameter(Tensor):
             self._data = data._data
         else:
             self._data = Tensor(data)._data
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._version = 0
         self._hooks = None
