@@ -8,7 +8,7 @@ which return integer input unchanged (as PyTorch). Rounding has a zero gradient.
 >>> import minigrad as mg
 >>> x = mg.tensor([0.25, 4.0], requires_grad=True)
 >>> x.rsqrt().sum().backward(); x.grad
-tensor([-4.      , -0.0625], dtype=float32, device='cpu')
+tensor([-4.    , -0.0625], dtype=float32, device='cpu')
 """
 
 from __future__ import annotations
