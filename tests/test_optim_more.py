@@ -212,3 +212,24 @@ def test_defaults_match_torch(name):
     theirs = getattr(torch.optim, name)([torch.ones(1, requires_grad=True)]).defaults
     for key, value in mine.items():
         assert theirs[key] == value, key
+
+
+@pytest.mark.parametrize("name", ["NAdam", "ASGD", "Adadelta"])
+def test_state_dict_survives_mg_save_load(tmp_path, name):
+    if not hasattr(mg, "save"):
+        pytest.skip("mg.save is not available yet")
+    kwargs = {"lr": 0.05, "weight_decay": 0.01}
+    _, opt, ps = _run_mg(name, kwargs, 3)
+    path = tmp_path / "opt.state"
+    mg.save(opt.state_dict(), path)
+    twins = [mg.tensor(p.detach().numpy().copy(), requires_grad=True) for p in ps]
+    twin = getattr(optim, name)(twins, **kwargs)
+    twin.load_state_dict(mg.load(path))
+    c = mg.tensor(np.linspace(0.5, 2.0, 12).reshape(3, 4), dtype=F64)
+    for o, params in [(opt, ps), (twin, twins)]:
+        for _ in range(2):
+            o.zero_grad()
+            _mg_loss(params, c).backward()
+            o.step()
+    for p, q in zip(ps, twins, strict=True):
+        np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=1e-12)
