@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
-from test_optim import _init, _mg_loss, _run_mg, _run_torch
 
 import minigrad as mg
 from minigrad import optim
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers of test_optim.py
+
+from test_optim import _init, _mg_loss, _run_mg, _run_torch
 
 F64 = mg.float64
 STEPS = 12  # RAdam's rectified branch starts at step 6 for beta2=0.9, step 7 for 0.999
