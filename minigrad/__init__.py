@@ -130,6 +130,9 @@ clip = clamp
 # ---- families of the PyTorch surface (see minigrad/ops/__init__.py): one star import each
 # here (`from minigrad.ops.<family> import *`, with noqa E402 and F403); their __all__ joins ours
 # at the end of this file
+from minigrad.ops.activation import *  # noqa: E402, F403
+from minigrad.ops.activation_piecewise import *  # noqa: E402, F403
+from minigrad.ops.normalization import *  # noqa: E402, F403
 from minigrad.ops.unary_math import *  # noqa: E402, F403
 
 # Tensor's operators call minigrad.ops; connect them once everything is imported

@@ -13,10 +13,41 @@
 from minigrad.nn import functional, init
 from minigrad.nn._state import IncompatibleKeys, StateDictError
 from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.activation_piecewise import (
+    GLU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    PReLU,
+    ReLU6,
+    Softshrink,
+    Threshold,
+)
+from minigrad.nn.activation_smooth import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    LogSigmoid,
+    Mish,
+    SiLU,
+    Softplus,
+    Softsign,
+    Tanhshrink,
+)
 from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import Conv2d
 from minigrad.nn.dropout import Dropout
 from minigrad.nn.hooks import RemovableHandle
+from minigrad.nn.layer_norm import (
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    RMSNorm,
+)
 from minigrad.nn.linear import Flatten, Identity, Linear, Unflatten
 from minigrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from minigrad.nn.module import Module
@@ -32,4 +63,10 @@ __all__ = [
     "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential",
     "Sigmoid", "Softmax", "StateDictError", "Subsampling2d", "Tanh", "Unflatten", "functional",
     "init",
+]
+__all__ += [  # activations and per-sample normalisation
+    "CELU", "ELU", "GELU", "GLU", "SELU", "GroupNorm", "Hardshrink", "Hardsigmoid", "Hardswish",
+    "Hardtanh", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "LogSigmoid",
+    "Mish", "PReLU", "RMSNorm", "ReLU6", "SiLU", "Softplus", "Softshrink", "Softsign",
+    "Tanhshrink", "Threshold",
 ]

@@ -17,8 +17,7 @@ __all__ = ["LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh"]
 
 
 class ReLU(Module):
-    """``max(0, x)``. ``inplace`` is accepted for PyTorch compatibility and ignored: minigrad
-    computes out of place (the saved-tensor version check makes in-place activations unsafe).
+    """``max(0, x)``; ``inplace=True`` writes the result into the input, as PyTorch.
 
     >>> import minigrad as mg
     >>> ReLU()(mg.tensor([-3.0, 0.5])).tolist()
@@ -30,14 +29,14 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+        return F.relu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
-    """``x`` if ``x > 0`` else ``negative_slope·x`` (``inplace`` is ignored, see ReLU).
+    """``x`` if ``x > 0`` else ``negative_slope·x`` (``inplace=True`` writes into the input).
 
     >>> import minigrad as mg
     >>> LeakyReLU(0.1)(mg.tensor([-2.0, 3.0])).tolist()
@@ -49,7 +48,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

@@ -16,7 +16,39 @@ import importlib
 from typing import Any
 
 from minigrad.errors import ShapeError
-from minigrad.ops import leaky_relu, pad, relu, sigmoid, tanh
+from minigrad.ops import pad, sigmoid, tanh
+from minigrad.ops.activation import (
+    celu,
+    celu_,
+    elu,
+    elu_,
+    gelu,
+    logsigmoid,
+    mish,
+    selu,
+    selu_,
+    silu,
+    softplus,
+    softsign,
+    tanhshrink,
+)
+from minigrad.ops.activation_piecewise import (
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu,
+    leaky_relu_,
+    prelu,
+    relu,
+    relu6,
+    relu_,
+    softshrink,
+    threshold,
+    threshold_,
+)
 from minigrad.ops.attention import scaled_dot_product_attention
 from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
 from minigrad.ops.linear import linear
@@ -30,6 +62,7 @@ from minigrad.ops.loss_regression import (
     rbf,
     smooth_l1_loss,
 )
+from minigrad.ops.normalization import group_norm, instance_norm, layer_norm, rms_norm
 from minigrad.ops.pool import (
     adaptive_avg_pool2d,
     avg_pool2d,
@@ -46,6 +79,12 @@ __all__ = [
     "dropout", "huber_loss", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d",
     "mse_loss", "nll_loss", "pad", "rbf", "relu", "scaled_dot_product_attention", "sigmoid",
     "smooth_l1_loss", "softmax", "subsample", "subsampling2d", "tanh",
+]
+__all__ += [  # activations and normalisation (minigrad.ops.activation*, .normalization)
+    "celu", "celu_", "elu", "elu_", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",
+    "hardswish", "hardtanh", "hardtanh_", "instance_norm", "layer_norm", "leaky_relu_",
+    "logsigmoid", "mish", "prelu", "relu6", "relu_", "rms_norm", "selu", "selu_", "silu",
+    "softplus", "softshrink", "softsign", "tanhshrink", "threshold", "threshold_",
 ]
 
 

@@ -83,9 +83,10 @@ from minigrad.ops.shape import (
 # methods taking the tensor as first argument) and optionally ``INPLACE_METHODS`` (names that
 # also get an in-place ``<name>_`` method). Add a family with one import line here, one entry
 # in _FAMILIES, and one star import in minigrad/__init__.py.
+from minigrad.ops import activation, activation_piecewise, normalization
 from minigrad.ops import unary_math  # noqa: E402
 
-_FAMILIES: tuple = (unary_math,)
+_FAMILIES: tuple = (unary_math, activation, activation_piecewise, normalization,)
 
 #: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops
 TENSOR_METHODS: dict = {

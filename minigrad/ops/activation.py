@@ -1,0 +1,363 @@
+"""Smooth activations (GELU, SiLU, Softplus, ELU, SELU, CELU, Mish, Softsign, Tanhshrink,
+LogSigmoid), each one op with its own backward written over ``m``, so gradients of gradients
+work; plus :func:`apply_inplace`, torch's ``inplace=True`` for every activation.
+
+Only the names PyTorch also has at the top level (``torch.selu``, ``torch.celu`` …) join
+``minigrad.<name>``; the rest are reached as ``minigrad.nn.functional.<name>``.
+
+>>> import minigrad as mg
+>>> import minigrad.nn.functional as F
+>>> x = mg.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+>>> F.gelu(x).sum().backward(); [round(v, 4) for v in x.grad.tolist()]
+[-0.0833, 0.5, 1.0833]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from minigrad.errors import MinigradTypeError
+from minigrad.grad_mode import STATE
+from minigrad.gradmath import register_math
+from minigrad.op import Op
+from minigrad.ops.loss_regression import LogSigmoid
+from minigrad.tensor import Tensor
+
+from ._util import check_tensor
+
+__all__ = ["celu", "celu_", "selu", "selu_"]
+TENSOR_METHODS = ()
+
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+_SQRT_PI = math.sqrt(math.pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _erf(xp: Any, x: Any) -> Any:
+    """``erf(x)`` to a few ulps over ``xp`` (NumPy has none): a positive-term series below
+    2.5, the continued fraction of ``erfc`` above."""
+    a = xp.abs(x)
+    s = xp.minimum(a, 2.5)
+    term, total, s2 = s, s, 2 * s * s
+    for n in range(1, 45):  # erf(s) = 2/sqrt(pi) exp(-s^2) sum (2 s^2)^n s / (2n+1)!!
+        term = term * s2 / (2 * n + 1)
+        total = total + term
+    series = total * xp.exp(-s * s) * (2 / _SQRT_PI)
+    c = xp.maximum(a, 2.5)
+    frac = c
+    for k in range(60, 0, -1):  # erfc(c) = exp(-c^2) / (sqrt(pi) (c + 1/2/(c + 1/(c + ...))))
+        frac = c + (k / 2) / frac
+    tail = 1 - xp.exp(-c * c) / (_SQRT_PI * frac)
+    return xp.sign(x) * xp.where(a < 2.5, series, tail)
+
+
+class GeluErf(Op):
+    """``erf(x)``, the Gaussian CDF inside exact GELU (private until ``minigrad.erf``)."""
+
+    def forward(self, xp: Any, x: Any) -> Any:
+        return _erf(xp, x)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        x = inputs[0]
+        return (g * m.exp(-(x * x)) * (2 / _SQRT_PI),)
+
+
+register_math("gelu_erf", GeluErf)
+
+
+class _Activation(Op):
+    """An elementwise activation: ``_f(xp, x)`` forward, ``_grad(m, g, x, y)`` backward."""
+
+    def forward(self, xp: Any, x: Any, **params: Any) -> Any:
+        self.__dict__.update(params)
+        return self._f(xp, x)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        return (self._grad(m, g, None if inputs is None else inputs[0], out),)
+
+    def _f(self, xp: Any, x: Any) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class Gelu(_Activation):
+    """``x·Φ(x)`` (``approximate="none"``) or its tanh approximation (``"tanh"``)."""
+
+    approximate: str
+
+    def _f(self, xp: Any, x: Any) -> Any:
+        if self.approximate == "tanh":
+            return 0.5 * x * (1 + xp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + _erf(xp, x / _SQRT_2))
+
+    def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = m.tanh(k * (x + 0.044715 * x * x * x))
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x))
+        cdf = 0.5 * (1 + m.gelu_erf(x / _SQRT_2))
+        return g * (cdf + x * m.exp(-0.5 * (x * x)) / _SQRT_2PI)
+
+
+class Silu(_Activation):
+    """``x·sigmoid(x)`` (swish)."""
+
+    def _f(self, xp: Any, x: Any) -> Any:
+        return x * ((xp.tanh(x * 0.5) + 1) * 0.5)
+
+    def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
+        s = m.sigmoid(x)
+        return g * s * (1 + x * (1 - s))
+
+
+class Softplus(_Activation):
+    """``log(1 + exp(β·x)) / β``, and ``x`` itself where ``β·x > threshold``."""
+
+    beta: float
+    threshold: float
+
+    def _f(self, xp: Any, x: Any) -> Any:
+        bx = x * self.beta
+        return xp.where(bx > self.threshold, x, xp.logaddexp(0, bx) / self.beta)
+
+    def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
+        bx = x * self.beta
+        return m.where(bx > self.threshold, g, g * m.sigmoid(bx))
+
+
+class Elu(_Activation):
+    """``x`` where positive, ``scale·α·(exp(x / γ) - 1)`` elsewhere (ELU, SELU, CELU)."""
+
+    alpha: float
+    scale: float
+    inv_gamma: float
+
+    def _f(self, xp: Any, x: Any) -> Any:
+        neg = self.alpha * xp.expm1(xp.minimum(x, 0) * self.inv_gamma)
+        return self.scale * xp.where(x > 0, x, neg)
+
+    def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
+        slope = m.exp(m.clamp(x, lo=None, hi=0.0) * self.inv_gamma)
+        neg = g * (self.scale * self.alpha * self.inv_gamma) * slope
+        return m.where(x > 0, g * self.scale, neg)
+
+
+class Mish(_Activation):
+    """``x·tanh(softplus(x))``."""
+
+    def _f(self, xp: Any, x: Any) -> Any:
+        return x * xp.tanh(xp.logaddexp(0, x))
+
+    def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
+        t = m.tanh(m.softplus(x, beta=1.0, threshold=20.0))
+        return g * (t + x * m.sigmoid(x) * (1 - t * t))
+
+
+class Softsign(_Activation):
+    """``x / (1 + |x|)``."""
+
+    def _f(self, xp: Any, x: Any) -> Any:
+        return x / (1 + xp.abs(x))
+
+    def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
+        d = 1 + m.abs(x)
+        return g / (d * d)
+
+
+class Tanhshrink(_Activation):
+    """``x - tanh(x)``."""
+
+    def _f(self, xp: Any, x: Any) -> Any:
+        return x - xp.tanh(x)
+
+    def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
+        t = m.tanh(x)
+        return g * t * t
+
+
+for _name, _cls in [("gelu", Gelu), ("silu", Silu), ("softplus", Softplus), ("elu", Elu),
+                    ("mish", Mish), ("softsign", Softsign), ("tanhshrink", Tanhshrink)]:
+    register_math(_name, _cls)
+
+
+# ---------------------------------------------------------------------------- helpers
+def float_input(input: Any, op: str) -> Tensor:
+    """``input`` if it is a floating-point Tensor, else a clear error (as PyTorch's)."""
+    check_tensor(input, op)
+    if input.dtype.kind != "f":
+        raise MinigradTypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
+    return input
+
+
+def apply_inplace(fn: Callable[..., Tensor], input: Tensor, op: str, **params: Any) -> Tensor:
+    """Write ``fn(input, **params)`` into ``input``'s storage and return ``input`` (version
+    bumped, graph taken over), as PyTorch's ``inplace=True`` and ``F.<op>_``.
+
+    A leaf that requires grad is refused, as in PyTorch. When recording, the op sees a copy
+    of the old values, so a backward that needs its input still finds them.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([-1.0, 2.0])
+    >>> apply_inplace(mg.relu, x, "relu") is x, x.tolist()
+    (True, [0.0, 2.0])
+    """
+    src = input
+    if STATE.grad_enabled and input._requires_grad and input.grad_fn is not None:
+        src = Tensor._make(input._data.copy(), input.grad_fn)
+    return input._assign(fn(src, **params), op + "_")
+
+
+# ---------------------------------------------------------------------------- public
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``x·Φ(x)``, Φ the standard normal CDF, as ``F.gelu``; ``approximate="tanh"`` uses
+    ``0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))``.
+
+    >>> import minigrad as mg
+    >>> round(gelu(mg.tensor([1.0])).item(), 6), round(gelu(mg.tensor([1.0]), "tanh").item(), 6)
+    (0.841345, 0.841192)
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: `approximate` must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(float_input(input, "gelu"), approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x·sigmoid(x)``, as ``F.silu``.
+
+    >>> import minigrad as mg
+    >>> round(silu(mg.tensor([1.0])).item(), 5)
+    0.73106
+    """
+    if inplace:
+        return apply_inplace(silu, input, "silu")
+    return Silu.apply(float_input(input, "silu"))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(β·x)) / β``, linear where ``β·x > threshold``, as ``F.softplus``.
+
+    >>> import minigrad as mg
+    >>> round(softplus(mg.tensor([0.0])).item(), 6), softplus(mg.tensor([30.0])).item()
+    (0.693147, 30.0)
+    """
+    return Softplus.apply(float_input(input, "softplus"), beta=float(beta),
+                          threshold=float(threshold))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` where positive, ``α·(exp(x) - 1)`` elsewhere, as ``F.elu``.
+
+    >>> import minigrad as mg
+    >>> round(elu(mg.tensor([-1.0, 2.0])).tolist()[0], 6)
+    -0.632121
+    """
+    if inplace:
+        return apply_inplace(elu, input, "elu", alpha=alpha)
+    return Elu.apply(float_input(input, "elu"), alpha=float(alpha), scale=1.0, inv_gamma=1.0)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`elu` (``F.elu_``).
+
+    >>> import minigrad as mg
+    >>> elu_(mg.tensor([3.0])).tolist()
+    [3.0]
+    """
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale·elu(x, α)`` with PyTorch's constants (α ≈ 1.6733, scale ≈ 1.0507), as
+    ``torch.selu``.
+
+    >>> import minigrad as mg
+    >>> round(selu(mg.tensor([1.0])).item(), 6)
+    1.050701
+    """
+    if inplace:
+        return apply_inplace(selu, input, "selu")
+    return Elu.apply(float_input(input, "selu"), alpha=_SELU_ALPHA, scale=_SELU_SCALE,
+                     inv_gamma=1.0)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place :func:`selu` (``torch.selu_``).
+
+    >>> import minigrad as mg
+    >>> selu_(mg.tensor([0.0])).tolist()
+    [0.0]
+    """
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` where positive, ``α·(exp(x/α) - 1)`` elsewhere, as ``torch.celu``.
+
+    >>> import minigrad as mg
+    >>> round(celu(mg.tensor([-1.0]), alpha=2.0).item(), 6)
+    -0.786939
+    """
+    if float(alpha) == 0.0:
+        raise ValueError("celu: `alpha` must not be 0 (it divides the input)")
+    if inplace:
+        return apply_inplace(celu, input, "celu", alpha=alpha)
+    return Elu.apply(float_input(input, "celu"), alpha=float(alpha), scale=1.0,
+                     inv_gamma=1.0 / float(alpha))
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`celu` (``torch.celu_``).
+
+    >>> import minigrad as mg
+    >>> celu_(mg.tensor([2.0])).tolist()
+    [2.0]
+    """
+    return celu(input, alpha, inplace=True)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x·tanh(softplus(x))``, as ``F.mish``.
+
+    >>> import minigrad as mg
+    >>> round(mish(mg.tensor([1.0])).item(), 6)
+    0.865098
+    """
+    if inplace:
+        return apply_inplace(mish, input, "mish")
+    return Mish.apply(float_input(input, "mish"))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``, as ``F.softsign``.
+
+    >>> import minigrad as mg
+    >>> softsign(mg.tensor([-3.0, 1.0])).tolist()
+    [-0.75, 0.5]
+    """
+    return Softsign.apply(float_input(input, "softsign"))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``, as ``F.tanhshrink``.
+
+    >>> import minigrad as mg
+    >>> tanhshrink(mg.tensor([0.0])).tolist()
+    [0.0]
+    """
+    return Tanhshrink.apply(float_input(input, "tanhshrink"))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, computed without overflow, as ``F.logsigmoid``.
+
+    >>> import minigrad as mg
+    >>> round(logsigmoid(mg.tensor([0.0])).item(), 6)
+    -0.693147
+    """
+    return LogSigmoid.apply(float_input(input, "logsigmoid"))
