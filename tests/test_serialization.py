@@ -14,7 +14,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn, serialization
-from minigrad.serialization import CheckpointError
+from minigrad.serialization import CheckpointError, WeightsOnlyLoadError
 
 
 def _model() -> nn.Module:
@@ -80,19 +80,27 @@ def test_format_is_documented_zip_with_manifest(tmp_path: Path) -> None:
     mg.save({"w": mg.ones(2, 3)}, path)
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("manifest.json"))
-        assert manifest["format"] == "minigrad-checkpoint" and manifest["version"] == 1
+        assert manifest["format"] == "minigrad-checkpoint" and manifest["version"] == 2
         spec = manifest["arrays"]["0"]
         assert spec["dtype"] == "<f4" and spec["shape"] == [2, 3]
         with zf.open("arrays/0.npy") as fh:
             np.testing.assert_array_equal(np.load(fh, allow_pickle=False), np.ones((2, 3)))
 
 
-def test_unsupported_objects_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(TypeError, match="state_dict"):
-        mg.save(nn.Linear(1, 1), tmp_path / "m.mg")
-    with pytest.raises(TypeError, match="object"):
-        mg.save({"x": object()}, tmp_path / "o.mg")
-    assert not os.listdir(tmp_path)  # no file, no temp file left behind
+def test_modules_and_objects_need_weights_only_false(tmp_path: Path) -> None:
+    net = _model()
+    mg.save({"net": net, "x": object()}, tmp_path / "m.mg")
+    with pytest.raises(WeightsOnlyLoadError, match=r"(?s)obj\['net'\] \(a minigrad\.nn\..*"
+                                                   r"Sequential\).*weights_only=False"):
+        mg.load(tmp_path / "m.mg")
+    got = mg.load(tmp_path / "m.mg", weights_only=False)
+    assert type(got["net"]) is nn.Sequential and type(got["x"]) is object
+    x = mg.randn(2, 1, 4, 4)
+    net.eval(), got["net"].eval()
+    np.testing.assert_array_equal(got["net"](x).detach().numpy(), net(x).detach().numpy())
+    with pytest.raises(TypeError, match=r"obj\['f'\] of type .*function.*pickling it failed"):
+        mg.save({"f": lambda: 0}, tmp_path / "o.mg")
+    assert os.listdir(tmp_path) == ["m.mg"]  # no file, no temp file left behind
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -159,7 +167,7 @@ def test_interrupted_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.Mo
     old = {"w": mg.ones(4)}
     mg.save(old, path)
     original = path.read_bytes()
-    real = serialization._write_member
+    real = serialization.writer._write_member
     calls = []
 
     def dying_writer(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -168,7 +176,7 @@ def test_interrupted_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.Mo
             raise OSError("disk full (simulated)")
         real(zf, name, data)
 
-    monkeypatch.setattr(serialization, "_write_member", dying_writer)
+    monkeypatch.setattr(serialization.writer, "_write_member", dying_writer)
     with pytest.raises(OSError, match="simulated"):
         mg.save({"w": mg.zeros(4), "v": mg.zeros(2)}, path)
     assert path.read_bytes() == original
