@@ -2,15 +2,16 @@
 
 ``default_collate`` stacks tensors and NumPy arrays along a new first dimension, turns Python
 ints into an int64 tensor, floats into a float64 tensor and NumPy scalars into a tensor of
-their dtype, leaves strings and bytes as lists, and recurses into mappings (keeping their
-type), namedtuples (kept), tuples (which become lists, as in PyTorch) and other sequences.
+their dtype, leaves strings and bytes as the sequence they came in (a list at the top, a tuple
+inside a tuple), and recurses into mappings (keeping their type), namedtuples (kept), tuples
+(which become lists) and other sequences, all as in PyTorch.
 ``collate`` with ``collate_fn_map`` is the extension point, as in PyTorch.
 
 >>> import minigrad as mg
 >>> default_collate([{"x": mg.ones(2), "y": 1}, {"x": mg.zeros(2), "y": 0}])["y"]
 tensor([1, 0], dtype=int64, device='cpu')
 >>> default_collate([(0, "a"), (1, "b")])
-[tensor([0, 1], dtype=int64, device='cpu'), ['a', 'b']]
+[tensor([0, 1], dtype=int64, device='cpu'), ('a', 'b')]
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def collate_int_fn(batch: list[int], *, collate_fn_map: CollateFnMap | None = No
 
 def collate_str_fn(batch: list[Any], *, collate_fn_map: CollateFnMap | None = None
                    ) -> list[Any]:
-    """Strings and bytes stay as they are, in a list."""
+    """Strings and bytes stay as they are, in the batch's own sequence."""
     return batch
 
 
@@ -121,8 +122,8 @@ def collate(batch: Any, *, collate_fn_map: CollateFnMap | None = None) -> Any:
             if isinstance(elem, key):
                 return collate_fn_map[key](batch, collate_fn_map=collate_fn_map)
 
-    def sub(samples: Any) -> Any:
-        return collate(list(samples), collate_fn_map=collate_fn_map)
+    def sub(samples: Any) -> Any:  # columns stay tuples, as in PyTorch (strings show it)
+        return collate(samples, collate_fn_map=collate_fn_map)
 
     if isinstance(elem, collections.abc.Mapping):
         fields = {key: sub([d[key] for d in batch]) for key in elem}

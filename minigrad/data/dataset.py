@@ -195,6 +195,9 @@ class IterableDataset(Dataset[T_co]):
     def __getitem__(self, index: int) -> T_co:
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, don't index")
 
+    def __len__(self) -> int:  # a TypeError, as for any object without len()
+        raise TypeError(f"{type(self).__name__} has no len(): define __len__ to give one")
+
     def __add__(self, other: Dataset[Any]) -> ChainDataset:  # type: ignore[override]
         return ChainDataset([self, other])
 

@@ -33,7 +33,7 @@ from minigrad.data.worker import (
 
 __all__ = ["MultiProcessIter"]
 
-_JOIN_TIMEOUT = 5.0
+_JOIN_TIMEOUT = 0.5  # idle workers exit at once; busy ones (abandoned work) are terminated
 
 
 class MultiProcessIter:
