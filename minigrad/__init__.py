@@ -22,6 +22,7 @@ from minigrad.creation import (
     full,
     full_like,
     linspace,
+    logspace,
     ones,
     ones_like,
     rand,
@@ -117,7 +118,15 @@ from minigrad.ops import (
     var,
     where,
 )
-from minigrad.random import initial_seed, manual_seed
+from minigrad.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from minigrad.serialization import load, save
 from minigrad.tensor import Tensor
 
@@ -132,7 +141,12 @@ clip = clamp
 # at the end of this file
 from minigrad.ops.activation import *  # noqa: E402, F403
 from minigrad.ops.activation_piecewise import *  # noqa: E402, F403
+from minigrad.ops.joining import *  # noqa: E402, F403
 from minigrad.ops.normalization import *  # noqa: E402, F403
+from minigrad.ops.reshaping import *  # noqa: E402, F403
+from minigrad.ops.sampling import *  # noqa: E402, F403
+from minigrad.ops.scatter import *  # noqa: E402, F403
+from minigrad.ops.select import *  # noqa: E402, F403
 from minigrad.ops.unary_math import *  # noqa: E402, F403
 
 # Tensor's operators call minigrad.ops; connect them once everything is imported
@@ -193,7 +207,13 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gt",
+    "Generator",
+    "default_generator",
+    "get_rng_state",
     "initial_seed",
+    "logspace",
+    "seed",
+    "set_rng_state",
     "int8",
     "int16",
     "int32",

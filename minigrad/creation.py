@@ -5,7 +5,7 @@ floating results use the default dtype (float32) unless ``dtype`` says otherwise
 
 >>> import minigrad as mg
 >>> mg.zeros(2, 3).shape, mg.arange(5).dtype, mg.linspace(0, 1, 5)[1].item()
-((2, 3), dtype('int64'), 0.25)
+(Size([2, 3]), dtype('int64'), 0.25)
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.backends import backend_for, parse_device
 from minigrad.errors import MinigradTypeError
-from minigrad.random import generator_for
+from minigrad.random import rng_of
 from minigrad.tensor import Tensor
 
 __all__ = [
     "arange", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full", "full_like",
-    "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn", "randn_like",
-    "tensor", "zeros", "zeros_like",
+    "linspace", "logspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
+    "randn_like", "tensor", "zeros", "zeros_like",
 ]
 
 
@@ -41,7 +41,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
         data = data._data.copy()
     elif isinstance(data, np.ndarray):
         data = data.copy()
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+    return _new(Tensor._from_data(data, dtype, device)._data, requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -112,7 +112,7 @@ def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
     >>> import minigrad as mg
     >>> mg.zeros(2, 3).shape
-    (2, 3)
+    Size([2, 3])
     """
     return _filled("zeros", size, 0, _float(dtype), device, requires_grad)
 
@@ -235,6 +235,20 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
     return _new(xp.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
 
 
+def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in log.
+
+    >>> import minigrad as mg
+    >>> mg.logspace(0, 2, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    if steps < 0:
+        raise ValueError(f"logspace: steps must be non-negative, got {steps}")
+    xp = backend_for(device).xp
+    return _new(xp.logspace(start, end, steps, base=base).astype(_float(dtype)), requires_grad)
+
+
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The ``n × m`` identity matrix.
@@ -255,7 +269,7 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     >>> x = mg.rand(1000); bool((x >= 0).all() and (x < 1).all())
     True
     """
-    rng = generator or generator_for(device)
+    rng = rng_of(generator, device)
     arr = rng.random(_shape(size, "rand")).astype(_float(dtype), copy=False)
     return _new(_place(arr, device), requires_grad)
 
@@ -266,27 +280,35 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
     >>> import minigrad as mg
     >>> mg.randn(2, 3).shape
-    (2, 3)
+    Size([2, 3])
     """
-    rng = generator or generator_for(device)
+    rng = rng_of(generator, device)
     arr = rng.standard_normal(_shape(size, "randn")).astype(_float(dtype), copy=False)
     return _new(_place(arr, device), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
-            device: Any = None, generator: Any = None) -> Tensor:
-    """Integers uniform in [low, high) (``randint(high, size=...)`` starts at 0).
+def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None,
+            device: Any = None, generator: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high), int64 by default; ``randint(high, size)`` starts at 0
+    (as ``torch.randint(10, (3,))``).
 
     >>> import minigrad as mg
     >>> t = mg.randint(0, 5, size=(10,)); t.dtype, bool((t < 5).all())
     (dtype('int64'), True)
+    >>> mg.randint(3, (2, 2)).shape
+    Size([2, 2])
     """
+    if isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    rng = generator or generator_for(device)
+    low, high = int(low), int(high)
+    if low >= high:
+        raise ValueError(f"randint: expects low < high, got low={low}, high={high}")
+    rng = rng_of(generator, device)
     size = size if isinstance(size, (tuple, list)) else (size,)
     arr = rng.integers(low, high, size=_shape(tuple(size), "randint"))
-    return Tensor._make(_place(arr, device, dtypes.to_dtype(dtype or "int64")), None)
+    return _new(_place(arr, device, dtypes.to_dtype(dtype or "int64")), requires_grad)
 
 
 def rand_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
@@ -305,7 +327,7 @@ def randn_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.randn_like(mg.zeros(2, 2)).shape
-    (2, 2)
+    Size([2, 2])
     """
     shape, dt, dev = _like(input, dtype, device)
     return randn(shape, dtype=dt, device=dev)

@@ -86,7 +86,10 @@ from minigrad.ops.shape import (
 from minigrad.ops import activation, activation_piecewise, normalization
 from minigrad.ops import unary_math  # noqa: E402
 
-_FAMILIES: tuple = (unary_math, activation, activation_piecewise, normalization,)
+from minigrad.ops import joining, reshaping, sampling, scatter, select  # noqa: E402
+
+_FAMILIES: tuple = (unary_math, activation, activation_piecewise, normalization,
+                      joining, reshaping, sampling, scatter, select)
 
 #: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops
 TENSOR_METHODS: dict = {

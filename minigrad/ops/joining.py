@@ -4,16 +4,17 @@ tensor_split, unbind, and constant padding.
 >>> import minigrad as mg
 >>> x = mg.arange(6.0).reshape(2, 3)
 >>> mg.cat([x, x], dim=0).shape, [t.shape for t in x.chunk(2, dim=1)]
-((4, 3), [(2, 2), (2, 1)])
+(Size([4, 3]), [Size([2, 2]), Size([2, 1])])
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 from minigrad import dtypes
-from minigrad.errors import ShapeError
+from minigrad.errors import MinigradTypeError, ShapeError
 from minigrad.gradmath import register_math
 from minigrad.op import Op
 from minigrad.tensor import Tensor
@@ -21,7 +22,13 @@ from minigrad.tensor import Tensor
 from ._util import check_tensor, normalize_dim
 from .shape import astype, unsqueeze
 
-__all__ = ["cat", "pad", "split", "stack"]
+# cat, pad, split and stack are exported by minigrad.ops itself (they predate the families)
+__all__ = [
+    "chunk", "column_stack", "concat", "concatenate", "hstack", "select", "tensor_split",
+    "unbind", "vstack",
+]
+#: bound onto Tensor by minigrad.tensor_methods.bind_ops (see minigrad/ops/__init__.py)
+TENSOR_METHODS = ("chunk", "select", "tensor_split", "unbind")
 
 
 class Cat(Op):
@@ -63,7 +70,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.cat([mg.ones(2, 1), mg.zeros(2, 2)], dim=1).shape
-    (2, 3)
+    Size([2, 3])
     """
     tensors = [check_tensor(t, "cat", f"tensors[{i}]") for i, t in enumerate(tensors)]
     if not tensors:
@@ -88,7 +95,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.stack([mg.ones(2), mg.zeros(2)], dim=1).shape
-    (2, 2)
+    Size([2, 2])
     """
     tensors = [check_tensor(t, "stack", f"tensors[{i}]") for i, t in enumerate(tensors)]
     if not tensors:
@@ -108,7 +115,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
 
     >>> import minigrad as mg
     >>> [t.shape for t in mg.arange(5).split(2)]
-    [(2,), (2,), (1,)]
+    [Size([2]), Size([2]), Size([1])]
     """
     check_tensor(tensor, "split")
     d = normalize_dim(dim, tensor.ndim, "split")
@@ -136,7 +143,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
 
     >>> import minigrad as mg
     >>> mg.pad(mg.ones(2, 2), (1, 1, 0, 2)).shape
-    (4, 4)
+    Size([4, 4])
     """
     check_tensor(input, "pad")
     if mode != "constant":
@@ -153,3 +160,143 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     return Pad.apply(input, widths=tuple(widths), value=value)
+
+
+def concat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Alias of :func:`cat` (``torch.concat``).
+
+    >>> import minigrad as mg
+    >>> mg.concat([mg.ones(1), mg.zeros(2)]).tolist()
+    [1.0, 0.0, 0.0]
+    """
+    return cat(tensors, dim)
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Alias of :func:`cat` with NumPy's ``axis`` name (``torch.concatenate``).
+
+    >>> import minigrad as mg
+    >>> mg.concatenate([mg.ones(1, 1), mg.zeros(1, 2)], axis=1).shape
+    Size([1, 3])
+    """
+    return cat(tensors, axis)
+
+
+def _tensors(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a sequence of tensors, got a single Tensor")
+    out = [check_tensor(t, op, f"tensors[{i}]") for i, t in enumerate(tensors)]
+    if not out:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    return out
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1 (along dim 0 for 1-D tensors), as ``torch.hstack``.
+
+    >>> import minigrad as mg
+    >>> mg.hstack([mg.ones(2, 1), mg.zeros(2, 2)]).shape, mg.hstack([mg.ones(2), mg.ones(1)]).shape
+    (Size([2, 3]), Size([3]))
+    """
+    from .reshaping import atleast_1d
+
+    ts = [atleast_1d(t) for t in _tensors("hstack", tensors)]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 0 after making every tensor at least 2-D (``torch.vstack``).
+
+    >>> import minigrad as mg
+    >>> mg.vstack([mg.ones(3), mg.zeros(3)]).shape
+    Size([2, 3])
+    """
+    from .reshaping import atleast_2d
+
+    return cat([atleast_2d(t) for t in _tensors("vstack", tensors)], 0)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1, 0-d and 1-D tensors becoming columns (``torch.column_stack``).
+
+    >>> import minigrad as mg
+    >>> mg.column_stack([mg.ones(3), mg.zeros(3, 2)]).shape
+    Size([3, 3])
+    """
+    ts = [t.reshape(t.numel(), 1) if t.ndim <= 1 else t
+          for t in _tensors("column_stack", tensors)]
+    return cat(ts, 1)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``chunks`` pieces of ``ceil(size / chunks)`` (fewer pieces when the sizes
+    do not allow more, as ``torch.chunk``).
+
+    >>> import minigrad as mg
+    >>> [t.tolist() for t in mg.arange(5).chunk(3)]
+    [[0, 1], [2, 3], [4]]
+    """
+    check_tensor(input, "chunk")
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: `chunks` must be a positive int, got {chunks!r}")
+    d = normalize_dim(dim, input.ndim, "chunk")
+    n = input.shape[d]
+    return split(input, max(-(-n // chunks), 1), d)
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``n`` nearly equal parts (an int: the first ``size % n`` parts one longer)
+    or at the listed indices (``torch.tensor_split``).
+
+    >>> import minigrad as mg
+    >>> [t.tolist() for t in mg.arange(7).tensor_split(3)]
+    [[0, 1, 2], [3, 4], [5, 6]]
+    >>> [t.tolist() for t in mg.arange(5).tensor_split([1, 4])]
+    [[0], [1, 2, 3], [4]]
+    """
+    check_tensor(input, "tensor_split")
+    d = normalize_dim(dim, input.ndim, "tensor_split")
+    n = input.shape[d]
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        if ios.dtype.kind not in "iu" or ios.ndim > 1:
+            raise MinigradTypeError("tensor_split: a tensor `indices_or_sections` must be a 0-d "
+                                    f"or 1-D integer tensor, got {ios.dtype} {ios.shape}")
+        ios = int(ios.item()) if ios.ndim == 0 else [int(i) for i in ios.tolist()]
+    if isinstance(ios, int):
+        if ios <= 0:
+            raise ValueError(f"tensor_split: number of sections must be positive, got {ios}")
+        q, r = divmod(n, ios)
+        bounds = [0]
+        for i in range(ios):
+            bounds.append(bounds[-1] + q + (i < r))
+    else:
+        cuts = [min(max(int(i) + (n if int(i) < 0 else 0), 0), n) for i in ios]
+        bounds = [0, *cuts, n]
+    lead = (slice(None),) * d
+    return tuple(input[(*lead, slice(lo, max(lo, hi)))]
+                 for lo, hi in itertools.pairwise(bounds))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, that dim removed (``torch.select``).
+
+    >>> import minigrad as mg
+    >>> mg.arange(6).reshape(2, 3).select(1, -1).tolist()
+    [2, 5]
+    """
+    check_tensor(input, "select")
+    d = normalize_dim(dim, input.ndim, "select")
+    return input[(slice(None),) * d + (index,)]
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """Every slice along ``dim``, that dim removed (``torch.unbind``).
+
+    >>> import minigrad as mg
+    >>> [t.tolist() for t in mg.arange(4).reshape(2, 2).unbind(1)]
+    [[0, 2], [1, 3]]
+    """
+    check_tensor(input, "unbind")
+    d = normalize_dim(dim, input.ndim, "unbind")
+    return tuple(select(input, d, i) for i in range(input.shape[d]))
