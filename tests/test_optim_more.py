@@ -239,3 +239,14 @@ def test_state_dict_survives_mg_save_load(tmp_path, name):
             o.step()
     for p, q in zip(ps, twins, strict=True):
         np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=1e-12)
+
+
+def test_state_reads_empty_for_params_not_stepped_yet():
+    a, b = mg.ones(2, requires_grad=True), mg.ones(2, requires_grad=True)
+    opt = optim.RAdam([a, b])
+    (a * a).sum().backward()
+    opt.step()
+    assert b not in opt.state and opt.state[b] == {}  # as torch's defaultdict(dict)
+    assert sorted(opt.state[a]) == ["exp_avg", "exp_avg_sq", "step"]
+    opt.load_state_dict(opt.state_dict())
+    assert opt.state[mg.ones(1)] == {}

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from minigrad.creation import tensor
 from minigrad.errors import MinigradTypeError, ShapeError
 from minigrad.grad_mode import enable_grad
 from minigrad.nn.hooks import RemovableHandle
@@ -62,7 +63,7 @@ def _copy_value(value: Any) -> Any:
 def _cast_like(value: Any, p: Tensor, key: str) -> Any:
     """A loaded state value moved to ``p``'s device (and dtype, for floating values)."""
     if isinstance(value, Tensor) or (hasattr(value, "shape") and hasattr(value, "dtype")):
-        t = value if isinstance(value, Tensor) else Tensor(value)
+        t = value if isinstance(value, Tensor) else tensor(value)  # keeps the value's dtype
         if key != "step" and t.dtype.kind == "f":
             t = t.astype(p.dtype)
         t = t.to(p.device) if t.device != p.device else t
@@ -106,7 +107,8 @@ class Optimizer:
 
     ``params`` is an iterable of tensors that require grad, or of dicts each holding a
     ``"params"`` entry plus per-group options overriding ``defaults``. ``state`` maps each
-    parameter to its state dict. Subclasses implement ``step``.
+    parameter to its state dict (a ``defaultdict(dict)``, as in PyTorch: a parameter not
+    stepped yet reads as ``{}``). Subclasses implement ``step``.
 
     >>> import minigrad as mg
     >>> a, b = mg.ones(2, requires_grad=True), mg.ones(3, requires_grad=True)
@@ -129,7 +131,7 @@ class Optimizer:
         self._step_pre_hooks = OrderedDict()
         self._step_post_hooks = OrderedDict()
         self.defaults = dict(defaults)
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
             raise MinigradTypeError(
@@ -334,7 +336,7 @@ class Optimizer:
             group = {k: _copy_value(v) for k, v in saved.items() if k != "params"}
             group["params"] = mine["params"]
             new_groups.append(group)
-        self.state = new_state
+        self.state = defaultdict(dict, new_state)
         self.param_groups = new_groups
 
     def __getstate__(self) -> dict[str, Any]:
