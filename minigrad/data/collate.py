@@ -163,7 +163,7 @@ def default_collate(batch: Any) -> Any:
     >>> import minigrad as mg
     >>> x, y = default_collate([(mg.ones(2), 1), (mg.zeros(2), 0)])
     >>> x.shape, y.tolist()
-    ((2, 2), [1, 0])
+    (Size([2, 2]), [1, 0])
     """
     return collate(batch, collate_fn_map=default_collate_fn_map)
 
