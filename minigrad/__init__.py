@@ -148,6 +148,9 @@ from minigrad.ops.sampling import *  # noqa: E402, F403
 from minigrad.ops.scatter import *  # noqa: E402, F403
 from minigrad.ops.select import *  # noqa: E402, F403
 from minigrad.ops.unary_math import *  # noqa: E402, F403
+from minigrad.ops.einsum import *  # noqa: E402, F403
+from minigrad.ops.linalg import *  # noqa: E402, F403
+from minigrad.ops.diagonal import *  # noqa: E402, F403
 
 # Tensor's operators call minigrad.ops; connect them once everything is imported
 from minigrad import tensor_methods as _tensor_methods  # noqa: E402

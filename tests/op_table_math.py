@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 from op_specs import OpSpec, grid, unary
 from op_table import tt
+from op_table_linalg import LINALG_SPECS
 
 import minigrad as mg
 
@@ -71,4 +72,4 @@ UNARY_MATH_SPECS = [
            torch=lambda a, decimals: tt().round(a, decimals=decimals), smooth=False),
 ]
 
-MATH_SPECS = UNARY_MATH_SPECS
+MATH_SPECS = UNARY_MATH_SPECS + LINALG_SPECS

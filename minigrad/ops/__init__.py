@@ -85,10 +85,14 @@ from minigrad.ops.shape import (
 # in _FAMILIES, and one star import in minigrad/__init__.py.
 from minigrad.ops import activation, activation_piecewise, normalization
 from minigrad.ops import unary_math  # noqa: E402
+from minigrad.ops import einsum  # noqa: E402
+from minigrad.ops import linalg  # noqa: E402
+from minigrad.ops import diagonal  # noqa: E402
 
 from minigrad.ops import joining, reshaping, sampling, scatter, select  # noqa: E402
 
-_FAMILIES: tuple = (unary_math, activation, activation_piecewise, normalization,
+_FAMILIES: tuple = (unary_math, einsum, linalg, diagonal,
+                       activation, activation_piecewise, normalization,
                       joining, reshaping, sampling, scatter, select)
 
 #: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops
