@@ -23,11 +23,13 @@ from op_table import ELEMENTWISE_SPECS
 from op_table_attention import ATTENTION_SPECS
 from op_table_math import MATH_SPECS
 from op_table_more import MORE_SPECS
+from op_table_rnn import RNN_SPECS
 
 import minigrad as mg
 from minigrad.testing import gradcheck, gradgradcheck
 
 SPECS = ELEMENTWISE_SPECS + MORE_SPECS + ATTENTION_SPECS + MATH_SPECS
+SPECS += RNN_SPECS
 SMOOTH = [s for s in SPECS if s.smooth]
 CORE_OPS_COVERED = {s.name for s in SPECS}
 

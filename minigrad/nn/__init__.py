@@ -10,7 +10,7 @@
 'minigrad.nn.functional'
 """
 
-from minigrad.nn import functional, init
+from minigrad.nn import functional, init, utils
 from minigrad.nn._state import IncompatibleKeys, StateDictError
 from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minigrad.nn.activation_piecewise import (
@@ -55,6 +55,8 @@ from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Subsampling2d
 from minigrad.nn.rbf import RBF
+from minigrad.nn.recurrent import GRU, LSTM, RNN, RNNBase
+from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 
 __all__ = [
     "RBF", "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
@@ -69,4 +71,7 @@ __all__ += [  # activations and per-sample normalisation
     "Hardtanh", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "LogSigmoid",
     "Mish", "PReLU", "RMSNorm", "ReLU6", "SiLU", "Softplus", "Softshrink", "Softsign",
     "Tanhshrink", "Threshold",
+]
+__all__ += [  # recurrent layers and cells
+    "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase", "utils",
 ]

@@ -1,4 +1,5 @@
-"""Gradient clipping and flat-vector helpers for parameters (``torch.nn.utils``).
+"""Gradient clipping and flat-vector helpers for parameters (``torch.nn.utils``), and
+:mod:`minigrad.nn.utils.rnn` (packed and padded sequences for recurrent layers).
 
 Import as a submodule: ``import minigrad.nn.utils``.
 
@@ -20,9 +21,12 @@ from typing import Any
 
 from minigrad.errors import AutogradError, MinigradTypeError, ShapeError
 from minigrad.grad_mode import no_grad
+from minigrad.nn.utils import rnn
 from minigrad.tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = [
+    "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn", "vector_to_parameters",
+]
 
 
 def _as_list(parameters: Tensor | Iterable[Tensor], op: str) -> list[Tensor]:
@@ -69,7 +73,7 @@ def clip_grad_norm_(
         raise ValueError(f"clip_grad_norm_: `norm_type` (={norm_type}) must be > 0 or inf")
     grads = [_grad_array(p) for p in params if p.grad is not None]
     if not grads:
-        return Tensor(0.0)
+        return Tensor._from_data(0.0)
     xp = next(p._backend.xp for p in params if p.grad is not None)
     dtype = grads[0].dtype
     if norm_type == math.inf:
