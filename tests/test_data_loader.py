@@ -159,6 +159,12 @@ def test_shuffle_orders_from_generator_and_seed() -> None:
     a = order(DataLoader(ds, 4, shuffle=True))
     mg.manual_seed(5)
     assert order(DataLoader(ds, 4, shuffle=True)) == a
+    mgen = [order(DataLoader(ds, 4, shuffle=True, generator=mg.Generator().manual_seed(7)))
+            for _ in range(2)]
+    assert mgen[0] == mgen[1] and sorted(mgen[0]) == list(range(30))
+    g = mg.Generator().manual_seed(7)  # torch-style: one generator advancing every epoch
+    loader = DataLoader(ds, 4, shuffle=True, generator=g)
+    assert order(loader) == mgen[0] and order(loader) != mgen[0]
     seeded = DataLoader(ds, 4, shuffle=True, seed=9)
     first, second = order(seeded), order(seeded)
     seeded.set_epoch(1)

@@ -35,6 +35,9 @@ def test_random_sampler_permutes_and_redraws() -> None:
     assert sorted(a) == sorted(b) == list(range(20)) and a != b and len(s) == 20
     same = [list(RandomSampler(range(20), generator=_rng(3))) for _ in range(2)]
     assert same[0] == same[1]
+    mgen = [list(RandomSampler(range(20), generator=mg.Generator().manual_seed(3)))
+            for _ in range(2)]
+    assert mgen[0] == mgen[1] and sorted(mgen[0]) == list(range(20))
     mg.manual_seed(1)
     g1 = list(RandomSampler(range(20)))
     mg.manual_seed(1)

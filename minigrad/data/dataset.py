@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from minigrad.errors import MinigradTypeError, ShapeError
-from minigrad.random import generator_for
+from minigrad.random import Generator, rng_of
 from minigrad.tensor import Tensor
 
 __all__ = ["ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "Subset",
@@ -76,7 +76,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
     >>> import minigrad as mg
     >>> ds = TensorDataset(mg.zeros(5, 2), mg.arange(5))
     >>> ds[1:3][0].shape, len(ds)
-    ((2, 2), 5)
+    (Size([2, 2]), 5)
     """
 
     def __init__(self, *tensors: Tensor | np.ndarray) -> None:
@@ -237,13 +237,14 @@ class ChainDataset(IterableDataset[Any]):
 def random_split(
     dataset: Dataset[T_co],
     lengths: Sequence[int | float],
-    generator: np.random.Generator | None = None,
+    generator: Generator | np.random.Generator | None = None,
 ) -> list[Subset[T_co]]:
     """Split ``dataset`` into non-overlapping random subsets of the given lengths.
 
     ``lengths`` are sample counts summing to ``len(dataset)``, or fractions summing to 1 (the
     remainder is dealt round-robin, as PyTorch does). ``generator`` is a
-    ``numpy.random.Generator``; by default minigrad's global CPU generator (``mg.manual_seed``).
+    :class:`minigrad.Generator` or a ``numpy.random.Generator``; by default minigrad's global
+    CPU generator (``mg.manual_seed``).
 
     >>> import minigrad as mg
     >>> parts = random_split(TensorDataset(mg.arange(10)), [3, 7],
@@ -265,8 +266,7 @@ def random_split(
             f"random_split: sum of input lengths ({sum(lengths)}) does not equal the length of "
             f"the input dataset ({n}); lengths were {lengths}"
         )
-    rng = generator if generator is not None else generator_for("cpu")
-    perm = rng.permutation(n)
+    perm = rng_of(generator, "cpu").permutation(n)
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[start:start + int(length)]))

@@ -20,8 +20,14 @@ from minigrad.backends import backend_for
 from minigrad.data.collate import default_collate, default_convert
 from minigrad.data.dataset import Dataset, IterableDataset
 from minigrad.data.fetch import InfiniteConstantSampler, make_fetcher
-from minigrad.data.sampler import BatchSampler, RandomSampler, SequentialSampler, check_generator
-from minigrad.random import generator_for
+from minigrad.data.sampler import (
+    BatchSampler,
+    RandomGenerator,
+    RandomSampler,
+    SequentialSampler,
+    check_generator,
+)
+from minigrad.random import rng_of
 from minigrad.tensor import Tensor
 
 __all__ = ["DataLoader"]
@@ -55,10 +61,10 @@ class DataLoader:
         pin_memory, pin_memory_device: accepted and ignored: minigrad has no pinned host
             memory, batches stay in ordinary NumPy memory.
         drop_last: drop the last batch when it is smaller than ``batch_size``.
-        generator: a ``numpy.random.Generator`` (minigrad has no ``torch.Generator``) for the
-            shuffling order and the workers' base seed; it advances every epoch. Without
-            ``seed`` or ``generator`` they come from minigrad's global CPU generator, so
-            ``mg.manual_seed`` makes them reproducible.
+        generator: a :class:`minigrad.Generator` (as ``torch.Generator``) or a
+            ``numpy.random.Generator`` for the shuffling order and the workers' base seed; it
+            advances every epoch. Without ``seed`` or ``generator`` they come from minigrad's
+            global CPU generator, so ``mg.manual_seed`` makes them reproducible.
         in_order: accepted; batches always come back in order.
 
     minigrad extras (keyword-only): ``seed`` makes shuffling reproducible per epoch: epoch ``e``
@@ -94,7 +100,7 @@ class DataLoader:
         timeout: float = 0,
         worker_init_fn: Callable[[int], None] | None = None,
         multiprocessing_context: Any = None,
-        generator: np.random.Generator | None = None,
+        generator: RandomGenerator | None = None,
         *,
         prefetch_factor: int | None = None,
         persistent_workers: bool = False,
@@ -212,8 +218,7 @@ class DataLoader:
             if self._seeded_sampler:
                 self.sampler.generator = np.random.default_rng([int(self.seed), epoch])
             return int(np.random.default_rng([int(self.seed), epoch, 1]).integers(2**62))
-        rng = self.generator if self.generator is not None else generator_for("cpu")
-        return int(rng.integers(2**62))
+        return int(rng_of(self.generator, "cpu").integers(2**62))
 
     def __len__(self) -> int:
         if self._dataset_kind == "iterable":

@@ -1,10 +1,10 @@
 """Samplers: the orders in which a :class:`~minigrad.data.DataLoader` visits a dataset.
 
 As in PyTorch, a sampler is an iterable of dataset indices (a batch sampler: of lists of
-indices), usually with a ``__len__``. ``generator`` arguments take a ``numpy.random.Generator``
-(minigrad has no ``torch.Generator`` object); without one, randomness comes from minigrad's
-global CPU generator, so ``mg.manual_seed`` makes it reproducible. The random streams are
-NumPy's, not PyTorch's: the same seed gives different orders than in PyTorch.
+indices), usually with a ``__len__``. ``generator`` arguments take a :class:`minigrad.Generator`
+(as ``torch.Generator``) or a ``numpy.random.Generator``; without one, randomness comes from
+minigrad's global CPU generator, so ``mg.manual_seed`` makes it reproducible. The random
+streams are NumPy's, not PyTorch's: the same seed gives different orders than in PyTorch.
 
 >>> import numpy as np
 >>> from minigrad.data import BatchSampler, RandomSampler, SequentialSampler
@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from minigrad.errors import MinigradTypeError
-from minigrad.random import generator_for
+from minigrad.random import Generator, rng_of
 
 __all__ = [
     "BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
@@ -33,17 +33,21 @@ __all__ = [
 T_co = TypeVar("T_co", covariant=True)
 
 
+RandomGenerator = Generator | np.random.Generator
+
+
 def check_generator(generator: Any, where: str) -> None:
-    """Raise unless ``generator`` is None or a ``numpy.random.Generator``."""
-    if generator is not None and not isinstance(generator, np.random.Generator):
+    """Raise unless ``generator`` is None, a minigrad or a ``numpy.random.Generator``."""
+    if generator is not None and not isinstance(generator, (Generator, np.random.Generator)):
         raise MinigradTypeError(
-            f"{where}: generator must be a numpy.random.Generator (e.g. "
-            f"numpy.random.default_rng(0)) or None, got {type(generator).__name__}"
+            f"{where}: generator must be a minigrad.Generator, a numpy.random.Generator or "
+            f"None, got {type(generator).__name__}"
         )
 
 
-def _rng(generator: np.random.Generator | None) -> Any:
-    return generator if generator is not None else generator_for("cpu")
+def _rng(generator: RandomGenerator | None) -> Any:
+    """The NumPy generator to draw from now (a minigrad Generator's current one)."""
+    return rng_of(generator, "cpu")
 
 
 def _is_int(value: Any) -> bool:
@@ -90,7 +94,7 @@ class RandomSampler(Sampler[int]):
 
     Without replacement and with ``num_samples > len(data_source)``, whole permutations follow
     one another (the last one cut short), as in PyTorch. A new order is drawn on every
-    iteration; ``generator`` is a ``numpy.random.Generator`` (default: minigrad's global one).
+    iteration from ``generator`` (default: minigrad's global generator).
 
     >>> s = RandomSampler(range(4), replacement=True, num_samples=6,
     ...                   generator=np.random.default_rng(0))
@@ -100,7 +104,7 @@ class RandomSampler(Sampler[int]):
 
     def __init__(self, data_source: Sized, replacement: bool = False,
                  num_samples: int | None = None,
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: RandomGenerator | None = None) -> None:
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
@@ -138,12 +142,13 @@ class RandomSampler(Sampler[int]):
 class SubsetRandomSampler(Sampler[int]):
     """The given ``indices`` in a new random order on every iteration, without replacement.
 
-    >>> sorted(SubsetRandomSampler([7, 3, 5], generator=np.random.default_rng(1)))
+    >>> import minigrad as mg
+    >>> sorted(SubsetRandomSampler([7, 3, 5], generator=mg.Generator().manual_seed(1)))
     [3, 5, 7]
     """
 
     def __init__(self, indices: Sequence[int],
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: RandomGenerator | None = None) -> None:
         check_generator(generator, "SubsetRandomSampler")
         self.indices = indices
         self.generator = generator
@@ -171,7 +176,7 @@ class WeightedRandomSampler(Sampler[int]):
 
     def __init__(self, weights: Sequence[float] | Any, num_samples: int,
                  replacement: bool = True,
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: RandomGenerator | None = None) -> None:
         if not _is_int(num_samples) or num_samples <= 0:
             raise ValueError(
                 f"num_samples should be a positive integer value, but got "
