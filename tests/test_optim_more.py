@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -37,6 +38,7 @@ CONFIGS = [
     ("ASGD", {"lr": 0.05}),
     ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.6, "t0": 4, "weight_decay": 0.05}),
     ("ASGD", {"lr": 0.02, "t0": 0, "maximize": True}),
+    ("Adam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True, "amsgrad": True}),
 ]
 IDS = [f"{n}-{k}" for n, k in CONFIGS]
 
@@ -211,13 +213,35 @@ def test_bad_hyperparameters_raise_like_torch(name, kwargs, match):
         getattr(torch.optim, name)([torch.ones(2, requires_grad=True)], **kwargs)
 
 
-@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam", "ASGD"])
-def test_defaults_match_torch(name):
+FIRST_ORDER = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+               "RAdam", "ASGD"]
+
+
+@pytest.mark.parametrize("name", FIRST_ORDER)
+def test_signature_and_defaults_match_torch(name):
     torch = pytest.importorskip("torch")
+
+    def params(cls):
+        sig = inspect.signature(cls.__init__)
+        return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
+
+    assert params(getattr(optim, name)) == params(getattr(torch.optim, name))
     mine = getattr(optim, name)([mg.ones(1, requires_grad=True)]).defaults
     theirs = getattr(torch.optim, name)([torch.ones(1, requires_grad=True)]).defaults
-    for key, value in mine.items():
-        assert theirs[key] == value, key
+    assert mine == theirs
+
+
+@pytest.mark.parametrize("name", FIRST_ORDER)
+def test_implementation_switches(name):
+    cls = getattr(optim, name)
+    w = mg.ones(2, requires_grad=True)
+    opt = cls([w], foreach=True)  # one code path: accepted, recorded, no effect
+    assert opt.param_groups[0]["foreach"] is True
+    with pytest.raises(NotImplementedError, match=f"{name}: differentiable=True"):
+        cls([w], differentiable=True)
+    if "fused" in opt.defaults:
+        with pytest.raises(RuntimeError, match="`fused` and `foreach`"):
+            cls([w], fused=True, foreach=True)
 
 
 @pytest.mark.parametrize("name", ["NAdam", "ASGD", "Adadelta"])

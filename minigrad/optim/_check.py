@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["check_betas", "check_closed", "check_nonneg", "check_range"]
+__all__ = ["check_betas", "check_closed", "check_nonneg", "check_range", "impl_options"]
 
 
 def check_nonneg(op: str, name: str, value: Any) -> None:
@@ -31,3 +31,20 @@ def check_betas(op: str, betas: Any) -> None:
         raise ValueError(f"{op}: `betas` must be a pair (beta1, beta2), got {betas!r}")
     check_range(op, "betas[0]", betas[0], 0.0, 1.0)
     check_range(op, "betas[1]", betas[1], 0.0, 1.0)
+
+
+def impl_options(op: str, **options: Any) -> dict[str, Any]:
+    """PyTorch's implementation switches (``foreach``, ``fused``, ``capturable``,
+    ``differentiable``), validated and returned for the optimizer's defaults.
+
+    minigrad has one code path, so ``foreach``, ``fused`` and ``capturable`` change nothing;
+    ``differentiable=True`` (autograd through the step) is not supported.
+    """
+    if options.get("differentiable"):
+        raise NotImplementedError(
+            f"{op}: differentiable=True is not supported; minigrad's optimizer steps are not "
+            "recorded by autograd"
+        )
+    if options.get("fused") and options.get("foreach"):
+        raise RuntimeError(f"{op}: `fused` and `foreach` cannot be `True` together")
+    return options

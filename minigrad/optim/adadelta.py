@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_closed, check_nonneg
+from minigrad.optim._check import check_closed, check_nonneg, impl_options
 from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
 
 __all__ = ["Adadelta"]
@@ -40,10 +40,13 @@ class Adadelta(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-        weight_decay: float = 0, *, maximize: bool = False,
+        weight_decay: float = 0, foreach: bool | None = None, *, capturable: bool = False,
+        maximize: bool = False, differentiable: bool = False,
     ) -> None:
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
-                    "maximize": maximize}
+                    "maximize": maximize,
+                    **impl_options("Adadelta", foreach=foreach, capturable=capturable,
+                                   differentiable=differentiable)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

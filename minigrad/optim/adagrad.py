@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_nonneg
+from minigrad.optim._check import check_nonneg, impl_options
 from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
 
 __all__ = ["Adagrad"]
@@ -39,11 +39,14 @@ class Adagrad(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-        initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False,
+        initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None,
+        *, maximize: bool = False, differentiable: bool = False, fused: bool | None = None,
     ) -> None:
         defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "eps": eps,
-                    "maximize": maximize}
+                    "maximize": maximize,
+                    **impl_options("Adagrad", foreach=foreach, differentiable=differentiable,
+                                   fused=fused)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_nonneg, check_range
+from minigrad.optim._check import check_nonneg, check_range, impl_options
 from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
 
 __all__ = ["Adam", "AdamW"]
@@ -25,7 +25,8 @@ class Adam(Optimizer):
     At step ``t``, for gradient ``g`` (negated when ``maximize``)::
 
         g = g + weight_decay * p                  (Adam: L2 penalty in the gradient)
-        p = p * (1 - lr * weight_decay)           (AdamW: decoupled decay instead)
+        p = p * (1 - lr * weight_decay)           (AdamW, or Adam with
+                                                   decoupled_weight_decay: instead)
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
         v_max = max(v_max, v)                     (amsgrad; used in place of v below)
@@ -45,10 +46,15 @@ class Adam(Optimizer):
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-        maximize: bool = False,
+        foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+        differentiable: bool = False, fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
-                    "amsgrad": amsgrad, "maximize": maximize}
+                    "amsgrad": amsgrad, "maximize": maximize,
+                    "decoupled_weight_decay": decoupled_weight_decay,
+                    **impl_options(type(self).__name__, foreach=foreach, capturable=capturable,
+                                   differentiable=differentiable, fused=fused)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -68,6 +74,7 @@ class Adam(Optimizer):
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             amsgrad, maximize = group["amsgrad"], group["maximize"]
+            decoupled = group.get("decoupled_weight_decay", self._decoupled)
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -82,7 +89,7 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = zeros_state(p)
                 data = writable_data(p)
                 if wd != 0:
-                    if self._decoupled:
+                    if decoupled:
                         data *= 1 - lr * wd
                     else:
                         g = g + wd * data
@@ -125,6 +132,10 @@ class AdamW(Adam):
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
-        maximize: bool = False,
+        maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+        differentiable: bool = False, fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_betas, check_nonneg
+from minigrad.optim._check import check_betas, check_nonneg, impl_options
 from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
 from minigrad.tensor import Tensor
 
@@ -54,10 +54,13 @@ class Adamax(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8, weight_decay: float = 0, *, maximize: bool = False,
+        eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
+        maximize: bool = False, differentiable: bool = False, capturable: bool = False,
     ) -> None:
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
-                    "maximize": maximize}
+                    "maximize": maximize,
+                    **impl_options("Adamax", foreach=foreach, differentiable=differentiable,
+                                   capturable=capturable)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -121,11 +124,14 @@ class NAdam(Optimizer):
     def __init__(
         self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
-        decoupled_weight_decay: bool = False, *, maximize: bool = False,
+        decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+        maximize: bool = False, capturable: bool = False, differentiable: bool = False,
     ) -> None:
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay,
-                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    **impl_options("NAdam", foreach=foreach, capturable=capturable,
+                                   differentiable=differentiable)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -199,10 +205,13 @@ class RAdam(Optimizer):
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
-        maximize: bool = False,
+        foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
-                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    **impl_options("RAdam", foreach=foreach, capturable=capturable,
+                                   differentiable=differentiable)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

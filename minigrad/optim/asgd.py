@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_nonneg
+from minigrad.optim._check import check_nonneg, impl_options
 from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
 
 __all__ = ["ASGD"]
@@ -46,10 +46,13 @@ class ASGD(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
-        t0: float = 1e6, weight_decay: float = 0, *, maximize: bool = False,
+        t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
+        maximize: bool = False, differentiable: bool = False, capturable: bool = False,
     ) -> None:
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
-                    "weight_decay": weight_decay, "maximize": maximize}
+                    "weight_decay": weight_decay, "maximize": maximize,
+                    **impl_options("ASGD", foreach=foreach, differentiable=differentiable,
+                                   capturable=capturable)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

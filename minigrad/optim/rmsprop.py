@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_nonneg
+from minigrad.optim._check import check_nonneg, impl_options
 from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
 
 __all__ = ["RMSprop"]
@@ -41,11 +41,14 @@ class RMSprop(Optimizer):
 
     def __init__(
         self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-        weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-        maximize: bool = False,
+        weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+        capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
-                    "momentum": momentum, "centered": centered, "maximize": maximize}
+                    "momentum": momentum, "centered": centered, "maximize": maximize,
+                    **impl_options("RMSprop", capturable=capturable, foreach=foreach,
+                                   differentiable=differentiable)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

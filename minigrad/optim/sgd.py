@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_nonneg
+from minigrad.optim._check import check_nonneg, impl_options
 from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data
 from minigrad.tensor import Tensor
 
@@ -42,9 +42,12 @@ class SGD(Optimizer):
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
         weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+        foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None,
     ) -> None:
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
-                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    **impl_options("SGD", foreach=foreach, differentiable=differentiable,
+                                   fused=fused)}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
