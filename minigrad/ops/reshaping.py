@@ -364,7 +364,7 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
 
 def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     """Coordinate grids from 1-D tensors. ``indexing="ij"`` (matrix, the default) or
-    ``"xy"`` (Cartesian: the first two outputs' dims swapped). As PyTorch, leaving
+    ``"xy"`` (Cartesian: the first two dims of every output swapped). As PyTorch, leaving
     ``indexing`` out warns (PyTorch plans to require it).
 
     >>> import minigrad as mg
@@ -384,13 +384,9 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
             raise ShapeError(f"meshgrid: expects 0-D or 1-D tensors, tensors[{i}] has shape "
                              f"{t.shape}")
     ts = [t.reshape(-1) for t in ts]
-    swap = indexing == "xy" and len(ts) >= 2
-    if swap:
-        ts[0], ts[1] = ts[1], ts[0]
     shape = tuple(t.shape[0] for t in ts)
     grids = [broadcast_to(t.reshape(*(-1 if j == i else 1 for j in range(len(ts)))), shape)
              for i, t in enumerate(ts)]
-    if swap:
+    if indexing == "xy" and len(ts) >= 2:
         grids = [g.transpose(0, 1) for g in grids]
-        grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
