@@ -8,7 +8,9 @@
 tensor([2., 4., 6.], dtype=float32, device='cpu')
 """
 
-from minigrad import autograd, cuda, nn, ops, optim
+import math as _math
+
+from minigrad import accelerator, autograd, backends, cuda, nn, ops, optim, utils
 from minigrad._version import __version__
 from minigrad.autograd import grad
 from minigrad.backends import Device
@@ -56,6 +58,18 @@ from minigrad.errors import (
     ShapeError,
 )
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.inference import inference_mode, is_inference_mode_enabled
+from minigrad.legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from minigrad.ops import (
     abs,
     add,
@@ -128,19 +142,28 @@ from minigrad.random import (
     set_rng_state,
 )
 from minigrad.serialization import load, save
+from minigrad.size import Size
 from minigrad.tensor import Tensor
+from minigrad.typeinfo import finfo, iinfo, is_complex, is_floating_point, is_tensor, numel
 
 bool = bool_
 float = float32
 double = float64
 long = int64
+half = float16
+int = int32  # as torch.int; note that mg.long is int64
+short = int16
 clip = clamp
+device = Device
+inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
 
 # ---- families of the PyTorch surface (see minigrad/ops/__init__.py): one star import each
 # here (`from minigrad.ops.<family> import *`, with noqa E402 and F403); their __all__ joins ours
 # at the end of this file
 from minigrad.ops.activation import *  # noqa: E402, F403
 from minigrad.ops.activation_piecewise import *  # noqa: E402, F403
+from minigrad.ops.closeness import *  # noqa: E402, F403
+from minigrad.ops.named import *  # noqa: E402, F403
 from minigrad.ops.joining import *  # noqa: E402, F403
 from minigrad.ops.normalization import *  # noqa: E402, F403
 from minigrad.ops.reshaping import *  # noqa: E402, F403
@@ -282,6 +305,12 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+]
+__all__ += [  # the top-level surface of docs/pytorch-compat.md
+    "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
+    "IntTensor", "LongTensor", "ShortTensor", "Size", "accelerator", "backends", "device", "e",
+    "finfo", "half", "iinfo", "inf", "inference_mode", "int", "is_complex", "is_floating_point",
+    "is_inference_mode_enabled", "is_tensor", "nan", "numel", "pi", "short", "utils",
 ]
 __all__ += [name for fam in ops._FAMILIES for name in fam.__all__]
 

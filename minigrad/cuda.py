@@ -13,11 +13,20 @@ from typing import Any
 
 from minigrad.backends import backend_for
 from minigrad.backends.cupy_backend import cupy_status
+from minigrad.legacy import CUDA_TYPES
 
 __all__ = [
-    "device_count", "empty_cache", "is_available", "max_memory_allocated", "memory_allocated",
-    "memory_reserved", "memory_stats", "synchronize",
+    "BoolTensor", "ByteTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor",
+    "LongTensor", "device_count", "empty_cache", "is_available", "max_memory_allocated",
+    "memory_allocated", "memory_reserved", "memory_stats", "synchronize",
 ]
+
+
+# PyTorch's legacy typed constructors on the GPU (see minigrad.legacy)
+FloatTensor, DoubleTensor, HalfTensor = (CUDA_TYPES[n] for n in (
+    "FloatTensor", "DoubleTensor", "HalfTensor"))
+LongTensor, IntTensor, ByteTensor, BoolTensor = (CUDA_TYPES[n] for n in (
+    "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"))
 
 
 def is_available() -> bool:

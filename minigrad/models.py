@@ -8,7 +8,7 @@ MNIST's 28×28 padded to 32×32, as in the paper).
 >>> import minigrad as mg
 >>> model = build_model("mlp")
 >>> model(mg.zeros(2, 1, 28, 28)).shape
-(2, 10)
+Size([2, 10])
 >>> sorted(MODELS)
 ['lenet5', 'lenet5-classic', 'logreg', 'mlp']
 """
@@ -88,7 +88,7 @@ class LeNet5(nn.Module):
 
     >>> import minigrad as mg
     >>> LeNet5()(mg.zeros(1, 1, 28, 28)).shape
-    (1, 10)
+    Size([1, 10])
     """
 
     def __init__(self, num_classes: int = 10) -> None:
@@ -139,7 +139,7 @@ class LeNet5Classic(nn.Module):
 
     >>> import minigrad as mg
     >>> LeNet5Classic()(mg.zeros(2, 1, 32, 32)).shape
-    (2, 10)
+    Size([2, 10])
     """
 
     def __init__(self, num_classes: int = 10) -> None:

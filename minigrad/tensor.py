@@ -24,6 +24,7 @@ from minigrad import dtypes
 from minigrad import tensor_methods as _methods
 from minigrad.backends import Device, backend_for, backend_of, parse_device
 from minigrad.errors import AutogradError, DeviceError, MinigradTypeError
+from minigrad.size import Size
 from minigrad.tensor_methods import TensorMethods
 
 __all__ = ["Tensor"]
@@ -58,6 +59,28 @@ def _to_array(data: Any, dtype: Any, device: Any) -> Any:
     return arr
 
 
+def _legacy_array(args: tuple[Any, ...], dtype: Any, device: Any) -> Any:
+    """The array of PyTorch's legacy ``Tensor(*sizes)`` / ``Tensor(data)`` constructor."""
+    dt = dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        return _to_array(args[0]._data, dtype, device)
+    if len(args) == 1 and not isinstance(args[0], (int, Size)):
+        if isinstance(args[0], (bool, float, complex)) or args[0] is None:
+            raise MinigradTypeError(
+                f"Tensor: data must be a sequence (got {type(args[0]).__name__}); "
+                "use mg.tensor() for a 0-d tensor"
+            )
+        return _to_array(args[0], dt, device)
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+        raise MinigradTypeError(
+            f"Tensor: expected sizes (ints) or one sequence of data, got {args!r}"
+        )
+    if any(n < 0 for n in sizes):
+        raise ValueError(f"Tensor: sizes must be non-negative, got {tuple(sizes)}")
+    return backend_for(device).xp.zeros(tuple(sizes), dtype=dt)
+
+
 def _infer_kind(data: Any) -> str:
     """'f' if any leaf of a nested list is a float, else '' (NumPy infers the rest)."""
     stack = [data]
@@ -75,13 +98,19 @@ def _infer_kind(data: Any) -> str:
 class Tensor(TensorMethods):
     """A multi-dimensional array that records the ops applied to it.
 
-    ``Tensor(data, dtype=None, requires_grad=False, device=None)`` behaves as
-    :func:`minigrad.tensor`. Only floating-point tensors can require grad.
+    Called directly it is PyTorch's legacy constructor: ``Tensor(2, 3)`` (sizes; minigrad
+    fills with zeros where PyTorch leaves memory uninitialised), ``Tensor([1, 2])`` (data,
+    converted to the default float dtype), ``Tensor()`` (empty), ``Tensor(t)`` (shares ``t``).
+    minigrad also takes ``dtype=`` and ``requires_grad=`` keywords there (PyTorch does not);
+    use :func:`minigrad.tensor` to keep the data's own dtype. Only floating-point tensors can
+    require grad.
 
     >>> import minigrad as mg
-    >>> t = mg.Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> t = mg.Tensor([[1, 2]], requires_grad=True)
     >>> t.shape, t.dtype, t.device, t.is_leaf
-    ((1, 2), dtype('float32'), device(type='cpu'), True)
+    (Size([1, 2]), dtype('float32'), device(type='cpu'), True)
+    >>> mg.Tensor(2, 3).shape
+    Size([2, 3])
     """
 
     __slots__ = ("__weakref__", "_data", "_grad", "_hooks", "_requires_grad", "_version",
@@ -89,9 +118,9 @@ class Tensor(TensorMethods):
     __array_ufunc__ = None  # make NumPy defer `ndarray * tensor` to Tensor.__rmul__
 
     def __init__(
-        self, data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+        self, *args: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
     ) -> None:
-        self._data = _to_array(data, dtype, device)
+        self._data = _legacy_array(args, dtype, device)
         self._grad: Tensor | None = None
         self.grad_fn: Any = None
         self._version = 0
@@ -113,6 +142,12 @@ class Tensor(TensorMethods):
         t._hooks = None
         t.name = None
         return t
+
+    @staticmethod
+    def _from_data(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """A tensor over ``data`` with :func:`minigrad.tensor`'s dtype inference (no copy of
+        an array already of that dtype and device); the internal data constructor."""
+        return Tensor._make(_to_array(data, dtype, device), None)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -146,8 +181,8 @@ class Tensor(TensorMethods):
         return backend_of(self._data)
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -206,8 +241,8 @@ class Tensor(TensorMethods):
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
-            return self.shape
-        return self.shape[_methods._ops.normalize_dim(dim, self.ndim, "size")]
+            return Size(self._data.shape)
+        return self._data.shape[_methods._ops.normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         return int(self._data.size)
@@ -254,50 +289,6 @@ class Tensor(TensorMethods):
 
     def __dlpack_device__(self) -> Any:
         return self._data.__dlpack_device__()
-
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
-        """``t.to(mg.float64)``, ``t.to("cuda")``, ``t.to("cpu", mg.float32)``; differentiable."""
-        for a in args:
-            if isinstance(a, (str, Device)):
-                device = a
-            else:
-                dtype = a
-        out = self
-        if device is not None:
-            out = _methods._ops.to_device(out, device)
-        if dtype is not None:
-            out = _methods._ops.astype(out, dtypes.to_dtype(dtype))
-        return out
-
-    def astype(self, dtype: Any) -> Tensor:
-        return _methods._ops.astype(self, dtypes.to_dtype(dtype))
-
-    def type(self, dtype: Any) -> Tensor:
-        return self.astype(dtype)
-
-    def float(self) -> Tensor:
-        return self.astype(dtypes.float32)
-
-    def double(self) -> Tensor:
-        return self.astype(dtypes.float64)
-
-    def half(self) -> Tensor:
-        return self.astype(dtypes.float16)
-
-    def long(self) -> Tensor:
-        return self.astype(dtypes.int64)
-
-    def int(self) -> Tensor:
-        return self.astype(dtypes.int32)
-
-    def bool(self) -> Tensor:
-        return self.astype(dtypes.bool_)
-
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
-    def cuda(self, device: int | str | None = None) -> Tensor:
-        return self.to(device if isinstance(device, str) else f"cuda:{device or 0}")
 
     def __len__(self) -> int:
         if self.ndim == 0:

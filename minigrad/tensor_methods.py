@@ -16,6 +16,7 @@ from typing import Any
 
 from minigrad.errors import AutogradError
 from minigrad.grad_mode import STATE
+from minigrad.tensor_basics import TensorBasics
 
 __all__ = ["TensorMethods", "bind_ops"]
 
@@ -27,15 +28,17 @@ def bind_ops(ops_module: Any) -> None:
 
     Methods that only forward to a function come from the op families' tables
     (``ops.TENSOR_METHODS``, ``ops.INPLACE_METHODS``) rather than from hand-written
-    definitions here; a method written out below wins over a table entry of the same name.
+    definitions here; a method written out below (or in :mod:`minigrad.tensor_basics`) wins
+    over a table entry of the same name.
     """
     global _ops
     _ops = ops_module
+    written = {name for cls in (TensorMethods, TensorBasics) for name in vars(cls)}
     for name, fn in getattr(ops_module, "TENSOR_METHODS", {}).items():
-        if name not in TensorMethods.__dict__:
+        if name not in written:
             setattr(TensorMethods, name, _forwarding_method(name, fn))
     for name, fn in getattr(ops_module, "INPLACE_METHODS", {}).items():
-        if name + "_" not in TensorMethods.__dict__:
+        if name + "_" not in written:
             setattr(TensorMethods, name + "_", _inplace_method(name, fn))
 
 
@@ -84,7 +87,7 @@ def _keep_saved_values(node: Any, tensor: Any) -> None:
     node._saved_inputs = tuple(old if t is tensor else t for t in saved)
 
 
-class TensorMethods:
+class TensorMethods(TensorBasics):
     """Operators and methods of :class:`minigrad.Tensor`."""
 
     __slots__ = ()
@@ -361,14 +364,14 @@ class TensorMethods:
     def mul_(self, other: Any) -> Any:
         return self._assign(_ops.mul(self, other), "mul_")
 
-    def div_(self, other: Any) -> Any:
-        return self._assign(_ops.div(self, other), "div_")
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Any:
+        return self._assign(_ops.named.div(self, other, rounding_mode=rounding_mode), "div_")
 
     def clamp_(self, min: Any = None, max: Any = None) -> Any:
         return self._assign(_ops.clamp(self, min, max), "clamp_")
 
     def copy_(self, src: Any) -> Any:
-        src = src if hasattr(src, "_data") else type(self)(src)
+        src = src if hasattr(src, "_data") else type(self)._from_data(src)
         return self._assign(_ops.broadcast_to(src.astype(self.dtype), self.shape), "copy_")
 
     def zero_(self) -> Any:

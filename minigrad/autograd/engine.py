@@ -62,7 +62,7 @@ def _root_grads(
             g = out._backend.xp.ones(out._data.shape, dtype=out._data.dtype)
         else:
             if not isinstance(g, Tensor):
-                g = Tensor(g, dtype=out.dtype, device=out.device)
+                g = Tensor._from_data(g, out.dtype, out.device)
             if g.shape != out.shape:
                 raise AutogradError(
                     f"{op}: gradient for output {i} has shape {g.shape} but the output has "

@@ -3,26 +3,67 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Backend", "Device"]
 
 
-@dataclass(frozen=True)
+_DEVICE_TYPES = ("cpu", "cuda")
+
+
 class Device:
-    """Where a tensor lives: ``Device("cpu")`` or ``Device("cuda", 0)``.
+    """Where a tensor lives, as ``torch.device``: ``mg.device("cuda:1")``,
+    ``mg.device("cuda", 1)``, ``mg.device(type="cpu")``; a bare int means that CUDA index.
 
-    Compares equal to its string form, so ``t.device == "cpu"`` reads naturally.
+    ``.type`` is ``"cpu"`` or ``"cuda"``; ``.index`` is None unless one was given.
+    Differs from PyTorch on purpose: a device compares equal to its string form and a missing
+    index counts as 0, so ``t.device == "cuda"`` holds for a tensor on ``cuda:0``.
 
-    >>> Device("cuda", 1)
+    >>> import minigrad as mg
+    >>> mg.device("cuda", 1)
     device(type='cuda', index=1)
-    >>> Device("cpu") == "cpu"
-    True
+    >>> str(mg.device("cuda:1")), mg.device("cpu") == "cpu"
+    ('cuda:1', True)
     """
 
+    __slots__ = ("index", "type")
     type: str
-    index: int | None = None
+    index: int | None
+
+    def __init__(self, type: Any, index: int | None = None) -> None:
+        if isinstance(type, Device):
+            if index is not None:
+                raise ValueError(f"device: index given twice ({type} and {index})")
+            type, index = type.type, type.index
+        elif isinstance(type, int) and not isinstance(type, bool):
+            if index is not None:
+                raise ValueError(f"device: index given twice ({type} and {index})")
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a string like 'cpu' or 'cuda:0', got {type!r}")
+        kind, colon, text = type.partition(":")
+        if colon:
+            if index is not None:
+                raise ValueError(f"device: the string {type!r} must not include an index "
+                                 "because index was passed explicitly")
+            if not text.isdigit():
+                raise ValueError(f"device: invalid device string {type!r}")
+            index = int(text)
+        if kind not in _DEVICE_TYPES:
+            raise ValueError(f"unknown device {type!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise TypeError(f"device: index must be an int, got {index!r}")
+            if index < 0:
+                raise ValueError(f"device: index must not be negative, got {index}")
+        object.__setattr__(self, "type", kind)
+        object.__setattr__(self, "index", index)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"device objects are immutable (cannot set {name!r})")
+
+    def __reduce__(self) -> Any:
+        return (Device, (self.type, self.index))
 
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
@@ -48,23 +89,22 @@ class Device:
         return hash((self.type, self.index or 0))
 
 
-def parse_device(device: str | Device | None) -> Device:
-    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or a :class:`Device` into a :class:`Device`."""
-    if device is None:
-        return Device("cpu")
+_CPU = Device("cpu")
+_CUDA0 = Device("cuda", 0)
+
+
+def parse_device(device: str | int | Device | None) -> Device:
+    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:1"``, an int (a CUDA index) or a :class:`Device`
+    into a :class:`Device` with its index filled in for CUDA (``"cuda"`` is ``cuda:0``)."""
     if isinstance(device, Device):
-        return device
-    if not isinstance(device, str):
+        return _CUDA0 if device.type == "cuda" and device.index is None else device
+    if device is None or device == "cpu":
+        return _CPU
+    if device == "cuda":
+        return _CUDA0
+    if not isinstance(device, (str, int)) or isinstance(device, bool):
         raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {device!r}")
-    kind, _, index = device.partition(":")
-    if kind == "cpu" and not index:
-        return Device("cpu")
-    if kind == "cuda":
-        if not index:
-            return Device("cuda", 0)
-        if index.isdigit():
-            return Device("cuda", int(index))
-    raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+    return parse_device(Device(device))
 
 
 class Backend:

@@ -6,7 +6,7 @@
 >>> train = SyntheticDigits(size=64).tensors(flatten=True)
 >>> x, y = next(iter(DataLoader(train, batch_size=16, shuffle=True, seed=0)))
 >>> x.shape, y.dtype
-((16, 784), dtype('int64'))
+(Size([16, 784]), dtype('int64'))
 """
 
 from minigrad.data.collate import default_collate, default_convert

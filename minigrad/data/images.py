@@ -9,7 +9,7 @@ should use.
 >>> import numpy as np
 >>> ds = ImageDataset(np.full((4, 2, 2), 255, np.uint8), np.arange(4), mean=0.5, std=0.5)
 >>> ds[0][0].shape, ds.tensors()[0][0].tolist()
-((1, 2, 2), [[[1.0, 1.0], [1.0, 1.0]]])
+(Size([1, 2, 2]), [[[1.0, 1.0], [1.0, 1.0]]])
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class ImageDataset(Dataset[tuple[Any, Any]]):
         >>> ds = ImageDataset(np.zeros((2, 28, 28), np.uint8), np.array([1, 0]))
         >>> x, y = ds.tensors(pad=2).tensors
         >>> x.shape, y.tolist(), ds.tensors(flatten=True).tensors[0].shape
-        ((2, 1, 32, 32), [1, 0], (2, 784))
+        (Size([2, 1, 32, 32]), [1, 0], Size([2, 784]))
         """
         pad = int(pad)
         if pad < 0:

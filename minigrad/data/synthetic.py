@@ -8,7 +8,7 @@ determined by ``seed`` and the split. An MLP reaches well above chance in one sh
 
 >>> ds = SyntheticDigits(train=False, size=20, seed=0)
 >>> ds.data.shape, ds.data.dtype, sorted(set(ds.targets.tolist())) == list(range(10))
-((20, 28, 28), dtype('uint8'), True)
+(Size([20, 28, 28]), dtype('uint8'), True)
 """
 
 from __future__ import annotations

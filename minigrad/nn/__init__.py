@@ -5,7 +5,7 @@
 >>> import minigrad.nn.functional as F
 >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
 >>> net(mg.ones(3, 4)).shape
-(3, 2)
+Size([3, 2])
 >>> F.__name__
 'minigrad.nn.functional'
 """

@@ -4,7 +4,7 @@
 >>> from minigrad import nn
 >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
 >>> net(mg.ones(5, 4)).shape
-(5, 2)
+Size([5, 2])
 >>> len(net), type(net[1]).__name__, len(net[:2])
 (3, 'ReLU', 2)
 """

@@ -9,7 +9,7 @@ and get zero gradient.
 >>> from minigrad import nn
 >>> conv = nn.Conv2d(1, 6, 5)
 >>> conv(mg.ones(2, 1, 32, 32)).shape
-(2, 6, 28, 28)
+Size([2, 6, 28, 28])
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Conv2d(Module):
     >>> table = mg.tensor([[1, 0], [1, 1], [0, 1]], dtype=mg.bool)
     >>> c = Conv2d(2, 3, 3, padding=1, connections=table)
     >>> c(mg.ones(1, 2, 4, 4)).shape
-    (1, 3, 4, 4)
+    Size([1, 3, 4, 4])
     >>> c
     Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), connections=4/6)
     """
@@ -102,7 +102,8 @@ class Conv2d(Module):
         if connections is None:
             self.register_buffer("connections", None, persistent=False)
         else:
-            table = connections if isinstance(connections, Tensor) else Tensor(connections)
+            table = (connections if isinstance(connections, Tensor)
+                     else Tensor._from_data(connections))
             if groups != 1:
                 raise ValueError(f"Conv2d: `connections` needs groups=1 (a connection table "
                                  f"generalises groups), got groups={groups}")

@@ -14,7 +14,7 @@ the engine knows about modules.
 ...     lambda mod, gin, gout: seen.append((gin[0].shape, gout[0].shape)))
 >>> layer(mg.ones(3, 2, requires_grad=True)).sum().backward()
 >>> seen
-[((3, 2), (3, 1))]
+[(Size([3, 2]), Size([3, 1]))]
 >>> h.remove()
 """
 

@@ -153,7 +153,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
     >>> import minigrad as mg
     >>> xavier_normal_(mg.empty(4, 4)).shape
-    (4, 4)
+    Size([4, 4])
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
@@ -180,7 +180,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
     >>> import minigrad as mg
     >>> kaiming_normal_(mg.empty(4, 3), mode="fan_out", nonlinearity="relu").shape
-    (4, 3)
+    Size([4, 3])
     """
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_normal_"))
     return normal_(tensor, 0.0, std)

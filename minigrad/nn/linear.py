@@ -3,7 +3,7 @@
 >>> import minigrad as mg
 >>> from minigrad import nn
 >>> nn.Sequential(nn.Flatten(), nn.Linear(12, 5))(mg.ones(2, 3, 4)).shape
-(2, 5)
+Size([2, 5])
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Linear(Module):
     >>> import minigrad as mg
     >>> fc = Linear(4, 3)
     >>> fc(mg.ones(2, 4)).shape, fc.weight.shape, fc.bias.shape
-    ((2, 3), (3, 4), (3,))
+    (Size([2, 3]), Size([3, 4]), Size([3]))
     >>> fc
     Linear(in_features=4, out_features=3, bias=True)
     """
@@ -99,7 +99,7 @@ class Flatten(Module):
 
     >>> import minigrad as mg
     >>> Flatten()(mg.ones(2, 3, 4)).shape, Flatten(0, 1)(mg.ones(2, 3, 4)).shape
-    ((2, 12), (6, 4))
+    (Size([2, 12]), Size([6, 4]))
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
@@ -118,7 +118,7 @@ class Unflatten(Module):
 
     >>> import minigrad as mg
     >>> Unflatten(1, (2, 3))(mg.ones(4, 6)).shape
-    (4, 2, 3)
+    Size([4, 2, 3])
     """
 
     def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:

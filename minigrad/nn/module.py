@@ -19,7 +19,7 @@ tree of registered children.
 >>> list(net.state_dict())
 ['steps', 'fc.weight', 'fc.bias']
 >>> net(mg.ones(4, 3)).shape
-(4, 2)
+Size([4, 2])
 """
 
 from __future__ import annotations

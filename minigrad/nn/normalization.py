@@ -175,7 +175,7 @@ class BatchNorm2d(_BatchNorm):
     >>> import minigrad as mg
     >>> bn = BatchNorm2d(2).eval()
     >>> bn(mg.ones(1, 2, 3, 3)).shape
-    (1, 2, 3, 3)
+    Size([1, 2, 3, 3])
     """
 
     _expected_dims = (4,)

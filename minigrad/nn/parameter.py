@@ -39,7 +39,7 @@ class Parameter(Tensor):
         if isinstance(data, Tensor):
             self._data = data._data
         else:
-            self._data = Tensor(data)._data
+            self._data = Tensor._from_data(data)._data
         self._grad = None
         self.grad_fn = None
         self._version = 0

@@ -4,7 +4,7 @@
 >>> import minigrad as mg
 >>> from minigrad import nn
 >>> nn.MaxPool2d(2)(mg.ones(1, 3, 8, 8)).shape
-(1, 3, 4, 4)
+Size([1, 3, 4, 4])
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class AdaptiveAvgPool2d(Module):
 
     >>> import minigrad as mg
     >>> AdaptiveAvgPool2d((1, 1))(mg.ones(2, 3, 5, 7)).shape
-    (2, 3, 1, 1)
+    Size([2, 3, 1, 1])
     """
 
     def __init__(self, output_size: Any) -> None:
@@ -101,7 +101,7 @@ class Subsampling2d(Module):
     >>> import minigrad as mg
     >>> s = Subsampling2d(6)
     >>> s(mg.ones(1, 6, 28, 28)).shape, s.weight.shape, s.bias.shape
-    ((1, 6, 14, 14), (6,), (6,))
+    (Size([1, 6, 14, 14]), Size([6]), Size([6]))
     """
 
     def __init__(self, in_channels: int, kernel_size: Any = 2, stride: Any = None,

@@ -39,7 +39,7 @@ class RBF(Module):
     >>> import minigrad as mg
     >>> rbf = RBF(84, 10)
     >>> rbf(mg.zeros(5, 84)).shape, sorted(set(rbf.centres.tolist()[0]))
-    ((5, 10), [-1.0, 1.0])
+    (Size([5, 10]), [-1.0, 1.0])
     """
 
     def __init__(self, in_features: int, out_features: int, centres: Any = None,
@@ -53,7 +53,7 @@ class RBF(Module):
                                                 device=device), requires_grad=trainable)
         initial = None
         if centres is not None:
-            given = centres if isinstance(centres, Tensor) else Tensor(centres)
+            given = centres if isinstance(centres, Tensor) else Tensor._from_data(centres)
             if given.shape != (out_features, in_features):
                 raise ShapeError(f"RBF: `centres` must have shape (out_features, in_features) "
                                  f"= {(out_features, in_features)}, got {given.shape}")

@@ -88,11 +88,12 @@ from minigrad.ops import unary_math  # noqa: E402
 from minigrad.ops import einsum  # noqa: E402
 from minigrad.ops import linalg  # noqa: E402
 from minigrad.ops import diagonal  # noqa: E402
+from minigrad.ops import closeness, named
 
 from minigrad.ops import joining, reshaping, sampling, scatter, select  # noqa: E402
 
 _FAMILIES: tuple = (unary_math, einsum, linalg, diagonal,
-                       activation, activation_piecewise, normalization,
+                      activation, activation_piecewise, normalization, named, closeness,
                       joining, reshaping, sampling, scatter, select)
 
 #: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops

@@ -9,7 +9,7 @@ zero output and zero gradients, as PyTorch 2.13 does (its "safe softmax"), not N
 >>> import minigrad as mg
 >>> q = k = v = mg.ones(2, 3, 4)
 >>> scaled_dot_product_attention(q, k, v, is_causal=True).shape
-(2, 3, 4)
+Size([2, 3, 4])
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     >>> import minigrad as mg
     >>> q = mg.ones(1, 4, 3, 8); kv = mg.ones(1, 2, 5, 8)
     >>> scaled_dot_product_attention(q, kv, kv, enable_gqa=True).shape
-    (1, 4, 3, 8)
+    Size([1, 4, 3, 8])
     >>> mask = mg.tensor([[True, False], [False, False]])
     >>> scaled_dot_product_attention(mg.ones(2, 1), mg.ones(2, 1), mg.ones(2, 1), mask).tolist()
     [[1.0], [0.0]]

@@ -225,7 +225,7 @@ def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
     other = b if ref is a else a
     if not isinstance(other, (bool, int, float)):
         if hasattr(other, "shape") and hasattr(other, "dtype"):  # an array: wrap it
-            other = Tensor(other, device=ref.device)
+            other = Tensor._from_data(other, device=ref.device)
             return _operands(op, a if ref is a else other, other if ref is a else b)
         raise TypeError(
             f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a "
@@ -250,7 +250,7 @@ def _binary(fn_cls: type[Op], op: str) -> Any:
     public.__name__ = public.__qualname__ = op
     public.__doc__ = (
         f"Elementwise ``{op}`` with broadcasting and PyTorch type promotion.\n\n"
-        f">>> import minigrad as mg\n>>> mg.{op}(mg.ones(2, 1), mg.ones(3)).shape\n(2, 3)\n"
+        f">>> import minigrad as mg\n>>> mg.{op}(mg.ones(2, 1), mg.ones(3)).shape\nSize([2, 3])\n"
     )
     return public
 

@@ -171,7 +171,7 @@ def conv2d(
 
     >>> import minigrad as mg
     >>> conv2d(mg.ones(2, 3, 8, 8), mg.ones(4, 3, 3, 3), padding="same").shape
-    (2, 4, 8, 8)
+    Size([2, 4, 8, 8])
     """
     op = "conv2d"
     input, weight, bias = check_float(op, input=input, weight=weight, bias=bias)
@@ -216,7 +216,7 @@ def conv1d(
 
     >>> import minigrad as mg
     >>> conv1d(mg.ones(1, 2, 5), mg.ones(3, 2, 2)).shape
-    (1, 3, 4)
+    Size([1, 3, 4])
     """
     op = "conv1d"
     input, weight, bias = check_float(op, input=input, weight=weight, bias=bias)
@@ -248,7 +248,7 @@ def conv_transpose2d(
 
     >>> import minigrad as mg
     >>> conv_transpose2d(mg.ones(1, 2, 3, 3), mg.ones(2, 4, 3, 3), stride=2).shape
-    (1, 4, 7, 7)
+    Size([1, 4, 7, 7])
     """
     op = "conv_transpose2d"
     input, weight, bias = check_float(op, input=input, weight=weight, bias=bias)

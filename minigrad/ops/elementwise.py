@@ -86,7 +86,7 @@ def make_unary(
     public.__name__ = public.__qualname__ = name
     public.__doc__ = (
         f"Elementwise ``{name}``, differentiable.\n\n"
-        f">>> import minigrad as mg\n>>> mg.{name}(mg.tensor([0.5])).shape\n(1,)\n"
+        f">>> import minigrad as mg\n>>> mg.{name}(mg.tensor([0.5])).shape\nSize([1])\n"
     )
     return fn_cls, public
 

@@ -5,7 +5,7 @@ The fused op is what ``nn.Linear`` runs; a test checks it equals the composite.
 >>> import minigrad as mg
 >>> x = mg.ones(4, 3); w = mg.ones(2, 3, requires_grad=True); b = mg.zeros(2, requires_grad=True)
 >>> mg.ops.linear(x, w, b).sum().backward(); w.grad.shape, b.grad.tolist()
-((2, 3), [4.0, 4.0])
+(Size([2, 3]), [4.0, 4.0])
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.ops.linear(mg.ones(5, 3), mg.ones(2, 3)).shape
-    (5, 2)
+    Size([5, 2])
     """
     check_tensor(input, "linear", "input")
     check_tensor(weight, "linear", "weight")

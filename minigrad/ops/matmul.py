@@ -3,7 +3,7 @@
 >>> import minigrad as mg
 >>> a = mg.ones(5, 2, 3, requires_grad=True); b = mg.ones(3, 4, requires_grad=True)
 >>> (a @ b).sum().backward(); b.grad.shape  # batch broadcasting undone by the engine
-(3, 4)
+Size([3, 4])
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
     >>> import minigrad as mg
     >>> (mg.ones(3) @ mg.ones(3, 2)).shape
-    (2,)
+    Size([2])
     """
     check_tensor(input, "matmul", "input")
     check_tensor(other, "matmul", "other")

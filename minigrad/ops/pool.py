@@ -207,7 +207,7 @@ def max_pool2d(
 
     >>> import minigrad as mg
     >>> max_pool2d(mg.ones(1, 2, 5, 5), 2, ceil_mode=True).shape
-    (1, 2, 3, 3)
+    Size([1, 2, 3, 3])
     """
     check_tensor(input, "max_pool2d")
     geom = _geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -274,7 +274,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
 
     >>> import minigrad as mg
     >>> adaptive_avg_pool2d(mg.ones(2, 3, 7, 5), (2, 3)).shape
-    (2, 3, 2, 3)
+    Size([2, 3, 2, 3])
     """
     (input,) = check_float("adaptive_avg_pool2d", input=input)
     if input.ndim not in (3, 4):

@@ -4,7 +4,7 @@ live in :mod:`minigrad.ops.joining`).
 >>> import minigrad as mg
 >>> x = mg.arange(6.0).reshape(2, 3)
 >>> x.permute(1, 0).shape, x.unsqueeze(0).shape
-((3, 2), (1, 2, 3))
+(Size([3, 2]), Size([1, 2, 3]))
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.arange(6).reshape(2, -1).shape
-    (2, 3)
+    Size([2, 3])
     """
     check_tensor(input, "reshape")
     sizes = _sizes("reshape", shape)
@@ -154,7 +154,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.zeros(2, 3, 4).flatten(1).shape
-    (2, 12)
+    Size([2, 12])
     """
     check_tensor(input, "flatten")
     if input.ndim == 0:
@@ -171,7 +171,7 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.zeros(1, 3, 1).squeeze().shape, mg.zeros(1, 3, 1).squeeze(0).shape
-    ((3,), (3, 1))
+    (Size([3]), Size([3, 1]))
     """
     check_tensor(input, "squeeze")
     if dim is None:
@@ -188,7 +188,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.zeros(3).unsqueeze(-1).shape
-    (3, 1)
+    Size([3, 1])
     """
     check_tensor(input, "unsqueeze")
     d = normalize_dim(dim, input.ndim, "unsqueeze", allow_end=True)
@@ -200,7 +200,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.zeros(2, 3, 4).permute(2, 0, 1).shape
-    (4, 2, 3)
+    Size([4, 2, 3])
     """
     check_tensor(input, "permute")
     axes = tuple(normalize_dim(d, input.ndim, "permute") for d in _sizes("permute", dims))
@@ -214,7 +214,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.zeros(2, 3).transpose(0, 1).shape
-    (3, 2)
+    Size([3, 2])
     """
     check_tensor(input, "transpose")
     axes = list(range(input.ndim))
@@ -229,7 +229,7 @@ def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.broadcast_to(mg.ones(3), (2, 3)).shape
-    (2, 3)
+    Size([2, 3])
     """
     check_tensor(input, "broadcast_to")
     shape = tuple(shape)
@@ -243,7 +243,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
 
     >>> import minigrad as mg
     >>> mg.ones(3, 1).expand(-1, 4).shape
-    (3, 4)
+    Size([3, 4])
     """
     sizes = _sizes("expand", sizes)
     lead = len(sizes) - input.ndim

@@ -86,7 +86,7 @@ def model_graph(name: str, batch_size: int = 2, grads: bool = False, seed: int =
 
     >>> model, loss = model_graph("logreg", grads=True)
     >>> loss.shape, model[1].weight.grad is not None
-    ((), True)
+    (Size([]), True)
     """
     import minigrad as mg
     from minigrad.models import build_model, input_options

@@ -1,0 +1,44 @@
+"""``torch.backends.cudnn``'s switches, as plain module attributes.
+
+minigrad has no cuDNN: its GPU kernels are CuPy's. The flags exist so that PyTorch scripts
+that set them run unchanged.
+
+* ``benchmark`` (False): will switch on per-shape kernel auto-tuning once it exists; it is
+  read by nothing today.
+* ``deterministic`` (False): read by nothing today.
+* ``enabled`` (True): read by nothing today.
+
+>>> import minigrad as mg
+>>> mg.backends.cudnn.benchmark = True
+>>> mg.backends.cudnn.is_available()
+False
+>>> mg.backends.cudnn.benchmark = False
+"""
+
+from __future__ import annotations
+
+__all__ = ["benchmark", "deterministic", "enabled", "is_available", "version"]
+
+benchmark: bool = False
+deterministic: bool = False
+enabled: bool = True
+
+
+def is_available() -> bool:
+    """False: minigrad never uses cuDNN (PyTorch's answer on a build without it).
+
+    >>> import minigrad as mg
+    >>> mg.backends.cudnn.is_available()
+    False
+    """
+    return False
+
+
+def version() -> None:
+    """None, as ``torch.backends.cudnn.version()`` where cuDNN is unavailable.
+
+    >>> import minigrad as mg
+    >>> mg.backends.cudnn.version() is None
+    True
+    """
+    return None
