@@ -103,10 +103,28 @@ def test_weights_only_refuses_pickled_objects_and_false_loads_them() -> None:
     assert got["set"] == {1, 2}
 
 
+def test_weights_only_never_unpickles_even_a_forged_manifest(monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from minigrad.serialization import reader
+
+    def forbidden(*args: Any) -> None:
+        raise AssertionError("unpickled under weights_only=True")
+
+    monkeypatch.setattr(reader.pickle, "Unpickler", forbidden)
+    data = _bytes({"x": Pair(1, 2)})
+    hidden = _rezip(data, lambda m: {**m, "objects": {}})  # the pickle member left unlisted
+    with pytest.raises(CheckpointError, match="malformed manifest node of type 'pickle'"):
+        mg.load(io.BytesIO(hidden))
+    with pytest.raises(WeightsOnlyLoadError):
+        mg.load(io.BytesIO(data))
+
+
 def test_whole_module_shares_tensors_with_the_rest_of_the_file() -> None:
     net = nn.Linear(3, 2)
-    got = mg.load(io.BytesIO(_bytes({"net": net, "w": net.weight})), weights_only=False)
+    got = mg.load(io.BytesIO(_bytes({"net": net, "w": net.weight, "again": [net]})),
+                  weights_only=False)
     assert got["w"] is got["net"].weight and isinstance(got["w"], nn.Parameter)
+    assert got["again"][0] is got["net"]
     with zipfile.ZipFile(io.BytesIO(_bytes(net))) as zf:  # weights stay .npy members
         assert sorted(n for n in zf.namelist() if n.startswith("arrays/")) == [
             "arrays/0.npy", "arrays/1.npy"]

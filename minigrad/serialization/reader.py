@@ -133,6 +133,7 @@ class _Decoder:
         self.arrays, self.pickles, self.fail = arrays, pickles, fail
         self.map_location, self.target = map_location, target
         self.tensors: dict[str, Tensor] = {}
+        self.objects: dict[str, Any] = {}
 
     def tensor(self, node: dict[str, Any]) -> Tensor:
         name = node["array"]
@@ -206,9 +207,11 @@ class _Decoder:
         self.fail(f"unknown node type {t!r} in the manifest")
 
     def unpickle(self, name: str) -> Any:
-        unpickler = pickle.Unpickler(io.BytesIO(self.pickles[name]))
-        unpickler.persistent_load = self.persistent_load  # type: ignore[method-assign]
-        return unpickler.load()
+        if name not in self.objects:  # an object saved twice comes back as one object
+            unpickler = pickle.Unpickler(io.BytesIO(self.pickles[name]))
+            unpickler.persistent_load = self.persistent_load  # type: ignore[method-assign]
+            self.objects[name] = unpickler.load()
+        return self.objects[name]
 
     def persistent_load(self, pid: Any) -> Any:
         if isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "tensor":

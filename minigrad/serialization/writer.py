@@ -40,6 +40,7 @@ class _Encoder:
         self.arrays: list[np.ndarray] = []
         self.seen: dict[int, str] = {}
         self.objects: list[tuple[bytes, str, str]] = []
+        self.pickled_ids: dict[int, dict[str, Any]] = {}  # an object saved twice: pickled once
         self.open: set[int] = set()  # containers being encoded, to catch cycles
 
     def array(self, arr: Any, owner: Any) -> str:
@@ -103,6 +104,8 @@ class _Encoder:
             self.open.discard(id(obj))
 
     def pickled(self, obj: Any, where: str) -> dict[str, Any]:
+        if id(obj) in self.pickled_ids:
+            return self.pickled_ids[id(obj)]
         kind = f"{type(obj).__module__}.{type(obj).__qualname__}"
         buf = io.BytesIO()
         try:
@@ -116,7 +119,8 @@ class _Encoder:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
         self.objects.append((buf.getvalue(), kind, where))
-        return {"t": "pickle", "object": str(len(self.objects) - 1)}
+        node = self.pickled_ids[id(obj)] = {"t": "pickle", "object": str(len(self.objects) - 1)}
+        return node
 
 
 class _Pickler(pickle.Pickler):
