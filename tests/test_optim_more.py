@@ -274,3 +274,27 @@ def test_state_reads_empty_for_params_not_stepped_yet():
     assert sorted(opt.state[a]) == ["exp_avg", "exp_avg_sq", "step"]
     opt.load_state_dict(opt.state_dict())
     assert opt.state[mg.ones(1)] == {}
+
+
+def test_named_parameters_like_torch():
+    torch = pytest.importorskip("torch")
+    arrays = _init()
+    names = ["layer.weight", "layer.bias"]
+    ps = [mg.tensor(a, requires_grad=True) for a in arrays]
+    tps = [torch.tensor(a, requires_grad=True) for a in arrays]
+    opt = optim.RAdam(list(zip(names, ps, strict=True)), lr=0.01)
+    topt = torch.optim.RAdam(list(zip(names, tps, strict=True)), lr=0.01)
+    assert opt.param_groups[0]["param_names"] == names
+    assert opt.param_groups[0]["params"][0] is ps[0]
+    assert opt.state_dict()["param_groups"] == topt.state_dict()["param_groups"]
+    extra, textra = mg.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    for o, e in [(opt, extra), (topt, textra)]:
+        with pytest.raises(ValueError, match="with"):
+            o.add_param_group({"params": [e]})
+        with pytest.raises(ValueError, match="name"):
+            type(o)([("a", e), e])
+    opt.add_param_group({"params": [("extra", extra)], "lr": 0.1})
+    sd = opt.state_dict()
+    del sd["param_groups"][1]["param_names"]
+    opt.load_state_dict(sd)  # names missing from the loaded groups are kept
+    assert opt.param_groups[1]["param_names"] == ["extra"]

@@ -106,9 +106,11 @@ class Optimizer:
     """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer``).
 
     ``params`` is an iterable of tensors that require grad, or of dicts each holding a
-    ``"params"`` entry plus per-group options overriding ``defaults``. ``state`` maps each
-    parameter to its state dict (a ``defaultdict(dict)``, as in PyTorch: a parameter not
-    stepped yet reads as ``{}``). Subclasses implement ``step``.
+    ``"params"`` entry plus per-group options overriding ``defaults``; ``(name, tensor)``
+    pairs (``model.named_parameters()``) also work, the names kept in the group's
+    ``"param_names"``. ``state`` maps each parameter to its state dict (a
+    ``defaultdict(dict)``, as in PyTorch: a parameter not stepped yet reads as ``{}``).
+    Subclasses implement ``step``.
 
     >>> import minigrad as mg
     >>> a, b = mg.ones(2, requires_grad=True), mg.ones(3, requires_grad=True)
@@ -179,6 +181,15 @@ class Optimizer:
         elif params is None:
             raise ValueError(f"{name}.add_param_group: the group has no 'params' entry")
         params = list(params)
+        named = [p for p in params if isinstance(p, tuple)]
+        if named:  # from Module.named_parameters(): remember the names, as PyTorch does
+            if len(named) != len(params):
+                raise ValueError(
+                    f"{name}: all parameters of a group must be named or all unnamed; "
+                    f"{len(named)} of {len(params)} are (name, tensor) pairs"
+                )
+            group["param_names"] = [n for n, _ in named]
+            params = [p for _, p in named]
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise MinigradTypeError(
@@ -200,6 +211,12 @@ class Optimizer:
         group["params"] = params
         for key, value in self.defaults.items():
             group.setdefault(key, value)
+        for g in self.param_groups:
+            if ("param_names" in g) != ("param_names" in group):
+                raise ValueError(
+                    f"{name}: all parameter groups must be with or all without names; cannot "
+                    f"add a group {'with' if 'param_names' in group else 'without'} names"
+                )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group")
@@ -335,6 +352,8 @@ class Optimizer:
         for mine, saved in zip(self.param_groups, saved_groups, strict=True):
             group = {k: _copy_value(v) for k, v in saved.items() if k != "params"}
             group["params"] = mine["params"]
+            if "param_names" in mine and "param_names" not in group:
+                group["param_names"] = mine["param_names"]
             new_groups.append(group)
         self.state = defaultdict(dict, new_state)
         self.param_groups = new_groups
