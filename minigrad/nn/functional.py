@@ -70,6 +70,7 @@ from minigrad.ops.pool import (
     subsample,
     subsampling2d,
 )
+from minigrad.ops.select import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.tensor import Tensor
 
@@ -80,6 +81,7 @@ __all__ = [
     "mse_loss", "nll_loss", "pad", "rbf", "relu", "scaled_dot_product_attention", "sigmoid",
     "smooth_l1_loss", "softmax", "subsample", "subsampling2d", "tanh",
 ]
+__all__ += ["one_hot"]  # minigrad.ops.select
 __all__ += [  # activations and normalisation (minigrad.ops.activation*, .normalization)
     "celu", "celu_", "elu", "elu_", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",
     "hardswish", "hardtanh", "hardtanh_", "instance_norm", "layer_norm", "leaky_relu_",

@@ -161,8 +161,12 @@ def index_put(input: Tensor, key: Any, value: Tensor) -> Tensor:
         lead += 1  # NumPy and PyTorch accept extra leading 1s on the value
     if lead:
         value = value.reshape(value.shape[lead:])
-    if value.ndim > len(target) or broadcast_shapes("index_put", value.shape,
-                                                    target) != tuple(target):
+    try:
+        fits = value.ndim <= len(target) and broadcast_shapes(
+            "index_put", value.shape, target) == tuple(target)
+    except ShapeError:
+        fits = False
+    if not fits:
         raise ShapeError(f"index_put: a value of shape {tuple(value.shape)} cannot be written "
                          f"into input{_fmt_key(key)} of shape {tuple(target)} (input shape "
                          f"{input.shape})")
