@@ -292,3 +292,17 @@ def test_errors_without_a_torch_twin():
         S.ChainedScheduler([S.ConstantLR(opt), S.ConstantLR(_other_opt())])
     with pytest.raises(TypeError, match="Optimizer"):
         S.OneCycleLR(object(), 0.1, total_steps=5)
+
+
+def test_old_base_name_can_be_subclassed():
+    from minigrad.optim.lr_scheduler import _LRScheduler
+
+    class Halve(_LRScheduler):
+        def get_lr(self):
+            return [base * 0.5**self.last_epoch for base in self.base_lrs]
+
+    opt = _mg_opt()
+    sched = Halve(opt)
+    assert isinstance(sched, S.LRScheduler)
+    assert [t[0] for t in _trace(opt, sched, 3)] == [[0.01, 0.02], [0.005, 0.01],
+                                                      [0.0025, 0.005]]

@@ -22,6 +22,7 @@ MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, Poly
 """
 
 from minigrad.optim.lr_scheduler.base import LRScheduler
+from minigrad.optim.lr_scheduler.base import _LRScheduler as _LRScheduler  # old name
 from minigrad.optim.lr_scheduler.compose import ChainedScheduler, SequentialLR
 from minigrad.optim.lr_scheduler.cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
 from minigrad.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR

@@ -117,3 +117,7 @@ class LRScheduler:
 
     def _lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
+
+
+class _LRScheduler(LRScheduler):
+    """PyTorch's old name for :class:`LRScheduler`, still subclassed by older programs."""
