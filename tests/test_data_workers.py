@@ -17,8 +17,12 @@ import pytest
 import minigrad as mg
 from minigrad.data import DataLoader, Dataset, IterableDataset, TensorDataset, get_worker_info
 
-pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
-                                reason="needs the 'fork' start method")
+pytestmark = [
+    pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                       reason="needs the 'fork' start method"),
+    # Python 3.12+ warns on fork() in any multi-threaded process (BLAS threads count)
+    pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning"),
+]
 FORK: dict[str, Any] = {"multiprocessing_context": "fork"}
 
 
