@@ -7,7 +7,8 @@ so a worker that dies or raises ends the iteration with an error naming it inste
 
 >>> import minigrad as mg
 >>> from minigrad.data import DataLoader, TensorDataset
->>> loader = DataLoader(TensorDataset(mg.arange(5)), batch_size=2, num_workers=1)
+>>> loader = DataLoader(TensorDataset(mg.arange(5)), batch_size=2, num_workers=1,
+...                     multiprocessing_context="spawn")
 >>> [b[0].tolist() for b in loader]
 [[0, 1], [2, 3], [4]]
 """
