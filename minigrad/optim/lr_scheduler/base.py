@@ -4,9 +4,10 @@
 >>> opt = mg.optim.SGD([mg.zeros(1, requires_grad=True)], lr=1.0)
 >>> class Halving(mg.optim.lr_scheduler.LRScheduler):
 ...     def get_lr(self):
-...         return [lr if self._is_initial else lr / 2 for lr in self._lrs()]
->>> sched = Halving(opt); opt.step(); sched.step(); sched.get_last_lr()
-[0.5]
+...         return [base * 0.5**self.last_epoch for base in self.base_lrs]
+>>> sched = Halving(opt); opt.step(); sched.step(); opt.step(); sched.step()
+>>> sched.last_epoch, sched.get_last_lr()
+(2, [0.25])
 """
 
 from __future__ import annotations
