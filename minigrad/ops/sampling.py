@@ -57,7 +57,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Any = None) -> Tensor:
     """Draw ``num_samples`` category indices from each row of non-negative weights
     ``input`` (1-D or 2-D; rows need not sum to 1). Without replacement a category is drawn
-    at most once, so at most as many samples as non-zero weights.
+    at most once; once the non-zero weights are used up, zero-weight categories follow (as
+    PyTorch 2.x does).
 
     >>> import minigrad as mg
     >>> mg.multinomial(mg.tensor([0.0, 1.0, 0.0]), 2, replacement=True).tolist()
@@ -85,9 +86,6 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         if n > k:
             raise ValueError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) "
                              f"samples without replacement ({n} > {k})")
-        if bool(((p > 0).sum(1) < n).any()):
-            raise ValueError("multinomial: invalid multinomial distribution (with "
-                             "replacement=False, not enough non-negative category to sample)")
     u = _draw(generator, input.device, "random", (p.shape[0], n if replacement else k))
     if replacement:  # inverse CDF
         cdf = xp.cumsum(p, axis=1)
@@ -95,7 +93,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         out = xp.stack([xp.searchsorted(c, r, side="right") for c, r in zip(cdf, u,
                                                                                strict=True)])
         out = xp.minimum(out, k - 1)
-    else:  # exponential race: the smallest -log(u)/p come first (zero weights never)
+    else:  # exponential race: the smallest -log(u)/p come first (zero weights last)
         with input._backend.errstate(divide="ignore"):
             keys = -xp.log1p(-u) / p
         out = xp.argsort(keys, axis=1, kind="stable")[:, :n]
