@@ -82,12 +82,13 @@ def test_weights_only_types_round_trip() -> None:
     p = nn.Parameter(mg.ones(2))
     obj = OrderedDict([("p", p), ("same", p), ("t", (1, 2.5, None, True)), ("b", b"\x00\xff"),
                        ("dt", mg.float64), ("dev", mg.tensor(1.0).device),
-                       ("arr", np.arange(3, dtype=np.uint16))])
+                       ("arr", np.arange(3, dtype=np.uint16)), ("shape", mg.ones(2, 3).shape)])
     got = mg.load(io.BytesIO(_bytes(obj)))
     assert type(got) is OrderedDict and list(got) == list(obj)
     assert isinstance(got["p"], nn.Parameter) and got["same"] is got["p"]  # sharing survives
     assert got["t"] == (1, 2.5, None, True) and got["b"] == b"\x00\xff"
     assert got["dt"] == mg.float64 and got["dev"] == "cpu" and got["arr"].dtype == np.uint16
+    assert type(got["shape"]) is type(obj["shape"]) and got["shape"] == (2, 3)
 
 
 def test_weights_only_refuses_pickled_objects_and_false_loads_them() -> None:

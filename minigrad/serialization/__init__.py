@@ -10,9 +10,9 @@ The file is a ZIP archive (stored, uncompressed) holding
   ``{"t": "tensor", "array": "0", "device": "cpu", "requires_grad": false, "parameter":
   false}``, ``{"t": "ndarray", "array": "0"}``, ``{"t": "int"|"bool"|"str", "v": ...}``,
   ``{"t": "float", "v": repr}`` (so nan/inf are exact), ``{"t": "bytes", "v": base64}``,
-  ``{"t": "dtype", "v": "float32"}``, ``{"t": "device", "v": "cuda:0"}``, ``{"t": "none"}``
-  and ``{"t": "pickle", "object": "0"}``. Dict keys are nodes too, so optimizer states keyed
-  by ints survive.
+  ``{"t": "dtype", "v": "float32"}``, ``{"t": "device", "v": "cuda:0"}``, ``{"t": "size",
+  "v": [2, 3]}`` (an ``mg.Size``), ``{"t": "none"}`` and ``{"t": "pickle", "object": "0"}``.
+  Dict keys are nodes too, so optimizer states keyed by ints survive.
 * ``arrays/<id>.npy``: one NumPy ``.npy`` file per array (readable by ``numpy.load`` with
   ``allow_pickle=False``); ``sha256`` is the digest of that member's bytes.
 * ``objects/<id>.pkl``: only for objects that are not plain data (a whole module, a custom
@@ -25,7 +25,7 @@ file intact; a file object (``BytesIO``) gets the archive in one ``write``. Load
 archive, the manifest, every member's size against the file, every ``.npy`` header against its
 bytes, and every digest, dtype and shape before it builds anything; any problem raises
 :class:`CheckpointError` naming the file and what is wrong. Version-1 files (no ``odict``,
-``bytes``, ``dtype``, ``device`` or ``pickle`` nodes) still load.
+``bytes``, ``dtype``, ``device``, ``size`` or ``pickle`` nodes) still load.
 
 Not PyTorch's format: ``torch.load`` cannot read these files, nor ``mg.load`` PyTorch's.
 

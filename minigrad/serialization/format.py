@@ -16,7 +16,7 @@ __all__ = ["FORMAT", "MANIFEST", "READABLE_VERSIONS", "VERSION", "CheckpointErro
            "WeightsOnlyLoadError", "describe_target", "supported_dtype"]
 
 FORMAT = "minigrad-checkpoint"
-VERSION = 2  # 2 added the "odict", "bytes", "dtype", "device" and "pickle" nodes
+VERSION = 2  # 2 added the "odict", "bytes", "dtype", "device", "size" and "pickle" nodes
 READABLE_VERSIONS = frozenset({1, 2})
 MANIFEST = "manifest.json"
 _DTYPES = {"b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8"}

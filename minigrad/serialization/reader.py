@@ -40,6 +40,7 @@ from minigrad.serialization.format import (
     describe_target,
     supported_dtype,
 )
+from minigrad.size import Size
 from minigrad.tensor import Tensor
 
 __all__ = ["load"]
@@ -192,6 +193,8 @@ class _Decoder:
                 return np.dtype(node["v"])
             if t == "device":
                 return parse_device(node["v"])
+            if t == "size" and all(type(d) is int for d in node["v"]):
+                return Size(node["v"])
             if t in ("dict", "odict"):
                 pairs = [(self.node(k), self.node(v)) for k, v in node["items"]]
                 return dict(pairs) if t == "dict" else OrderedDict(pairs)
@@ -241,8 +244,8 @@ def load(f: str | os.PathLike[str] | BinaryIO, map_location: Any = None, *,
     they were saved from.
 
     ``weights_only=True`` (the default, as in PyTorch 2.6+) loads only tensors, arrays,
-    numbers, strings, bytes, None, dtypes, devices and dicts / OrderedDicts / lists / tuples
-    of them, and refuses anything :func:`~minigrad.save` had to pickle with a
+    numbers, strings, bytes, None, dtypes, devices, sizes and dicts / OrderedDicts / lists /
+    tuples of them, and refuses anything :func:`~minigrad.save` had to pickle with a
     :class:`WeightsOnlyLoadError` naming what and where. **Security warning:**
     ``weights_only=False`` unpickles those objects, and unpickling can run arbitrary code:
     use it only for files from a source you trust.

@@ -27,6 +27,7 @@ import numpy as np
 from minigrad.backends import Device, backend_of
 from minigrad.errors import MinigradTypeError
 from minigrad.serialization.format import FORMAT, MANIFEST, VERSION, supported_dtype
+from minigrad.size import Size
 from minigrad.tensor import Tensor
 
 __all__ = ["save"]
@@ -82,6 +83,8 @@ class _Encoder:
             return {"t": "dtype", "v": obj.name}
         if isinstance(obj, Device):
             return {"t": "device", "v": str(obj)}
+        if isinstance(obj, Size) and all(type(d) is int for d in obj):
+            return {"t": "size", "v": list(obj)}
         if type(obj) in (dict, OrderedDict, list, tuple):
             return self.container(obj, where)
         return self.pickled(obj, where)
@@ -186,11 +189,11 @@ def save(obj: Any, f: str | os.PathLike[str] | BinaryIO) -> None:
     """Write ``obj`` to ``f``: a path (written atomically) or a binary file object (``BytesIO``,
     an ``open(..., "wb")`` file). See :mod:`minigrad.serialization` for the format.
 
-    Tensors, arrays, numbers, strings, bytes, None, dtypes, devices and dicts / OrderedDicts /
-    lists / tuples of them are stored as data that ``load`` reads by default. Any other object
-    (a whole ``nn.Module``, a namedtuple, a custom class) is pickled, its tensors still stored
-    as arrays; reading it back needs ``load(f, weights_only=False)``. A container that
-    contains itself is refused with a ``ValueError``.
+    Tensors, arrays, numbers, strings, bytes, None, dtypes, devices, sizes and dicts /
+    OrderedDicts / lists / tuples of them are stored as data that ``load`` reads by default.
+    Any other object (a whole ``nn.Module``, a namedtuple, a custom class) is pickled, its
+    tensors still stored as arrays; reading it back needs ``load(f, weights_only=False)``.
+    A container that contains itself is refused with a ``ValueError``.
 
     >>> import os, tempfile
     >>> import minigrad as mg
