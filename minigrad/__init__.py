@@ -171,6 +171,9 @@ from minigrad.ops.sampling import *  # noqa: E402, F403
 from minigrad.ops.scatter import *  # noqa: E402, F403
 from minigrad.ops.select import *  # noqa: E402, F403
 from minigrad.ops.unary_math import *  # noqa: E402, F403
+from minigrad.ops.norms import *  # noqa: E402, F403
+from minigrad.ops.linalg_dense import *  # noqa: E402, F403
+from minigrad import linalg  # noqa: E402
 from minigrad.ops.einsum import *  # noqa: E402, F403
 from minigrad.ops.linalg import *  # noqa: E402, F403
 from minigrad.ops.diagonal import *  # noqa: E402, F403
@@ -247,6 +250,7 @@ __all__ = [
     "is_grad_enabled",
     "le",
     "leaky_relu",
+    "linalg",
     "linspace",
     "load",
     "log",

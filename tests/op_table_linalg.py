@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from op_specs import Case, OpSpec
+from op_specs import Case, OpSpec, distinct, grid
 from op_table import tt
 
 import minigrad as mg
@@ -110,6 +110,93 @@ def _cross_case(draw: Any) -> Case:
     return Case((draw(mst.arrays(sa)), draw(mst.arrays(sb))), {"dim": -k - 1})
 
 
+@st.composite
+def _square_case(draw: Any, count: int = 1, rhs: bool = False) -> Case:
+    """Well-conditioned square matrices (random plus 3 on the diagonal), batched or not."""
+    k = draw(n)
+    batch = draw(mst.shapes(max_dims=2, max_side=2))
+    mats = [draw(mst.arrays((*batch, k, k), min_value=-1, max_value=1)) + 3 * np.eye(k)
+            for _ in range(count)]
+    if rhs:
+        kind = draw(st.sampled_from(["matrix", "vector", "1d"]))
+        shape = {"matrix": (*batch, k, draw(n)), "vector": (*batch, k), "1d": (k,)}[kind]
+        mats.append(draw(mst.arrays(shape)))
+    return Case(tuple(mats))
+
+
+def _spd(a: Any) -> Any:
+    """A symmetric positive-definite matrix made of ``a`` (either library)."""
+    at = np.swapaxes(a, -2, -1) if isinstance(a, np.ndarray) else a.transpose(-2, -1)
+    return a @ at + a.shape[-1] * _eye_like(a)
+
+
+def _eye_like(a: Any) -> Any:
+    if isinstance(a, np.ndarray):
+        return np.eye(a.shape[-1])
+    if isinstance(a, mg.Tensor):
+        return mg.eye(a.shape[-1], dtype=a.dtype)
+    return tt().eye(a.shape[-1], dtype=a.dtype)
+
+
+@st.composite
+def _norm_case(draw: Any) -> Case:
+    a = draw(mst.arrays(mst.shapes(max_dims=3), elements=mst.away_from([0.0], 0.2)))
+    return Case((a,), {"p": draw(st.sampled_from([2, 1, 3, "fro", 1.5])),
+                       "dim": draw(mst.valid_dims(a.ndim)), "keepdim": draw(st.booleans())})
+
+
+def _np_norm(a: np.ndarray, p: Any, dim: Any, keepdim: bool) -> np.ndarray:
+    p = 2 if p == "fro" else p
+    axis = tuple(range(a.ndim)) if dim is None else dim
+    return np.sum(np.abs(a) ** p, axis=axis, keepdims=keepdim) ** (1 / p)
+
+
+def _torch_norm(a: Any, p: Any, dim: Any, keepdim: bool) -> Any:
+    return tt().norm(a, p=p, dim=dim, keepdim=keepdim)
+
+
+@st.composite
+def _inf_norm_case(draw: Any) -> Case:
+    a = draw(distinct())
+    return Case((a,), {"ord": draw(st.sampled_from([np.inf, -np.inf])),
+                       "dim": draw(st.integers(-a.ndim, a.ndim - 1))})
+
+
+@st.composite
+def _matrix_norm_case(draw: Any) -> Case:
+    """Row sums and column sums all distinct (offsets per row and column), no zeros."""
+    r, c = draw(n), draw(n)
+    a = draw(distinct(st.just((r, c)), gap=0.05))
+    a = a + 10 * np.arange(r)[:, None] + 100 * np.arange(c)[None, :] + 1
+    a = a * np.where(draw(mst.arrays((r, c), dtype="bool")), -1, 1)
+    return Case((a,), {"ord": draw(st.sampled_from(["fro", np.inf, -np.inf, 1, -1]))})
+
+
+def _np_matrix_norm(a: np.ndarray, ord: Any) -> np.ndarray:
+    return np.linalg.norm(a, ord=ord)
+
+
+@st.composite
+def _cdist_case(draw: Any) -> Case:
+    batch = draw(mst.shapes(max_dims=1, max_side=2))
+    m = draw(n)
+    x1 = draw(mst.arrays((*batch, draw(n), m), elements=grid()))
+    x2 = draw(mst.arrays((*batch, draw(n), m), elements=grid(offset=0.125)))
+    return Case((x1, x2), {"p": draw(st.sampled_from([2.0, 1.0, 1.5, 3.0]))})
+
+
+def _np_cdist(x1: np.ndarray, x2: np.ndarray, p: float) -> np.ndarray:
+    d = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
+    return np.sum(d**p, axis=-1) ** (1 / p)
+
+
+def _np_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    if vector:
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    return np.linalg.solve(a, b)
+
+
 LINALG_SPECS = [
     OpSpec("mm", lambda a, b: a.mm(b), _shapes_case("ij", "jk"), ref=np.matmul,
            torch=lambda a, b: tt().mm(a, b)),
@@ -150,4 +237,25 @@ LINALG_SPECS = [
            ref=lambda a, b, dim: np.moveaxis(np.cross(np.moveaxis(a, dim, -1),
                                                       np.moveaxis(b, dim, -1)), -1, dim),
            torch=lambda a, b, dim: tt().linalg.cross(*tt().broadcast_tensors(a, b), dim=dim)),
+    OpSpec("inv", lambda a: mg.linalg.inv(a), _square_case(), ref=np.linalg.inv,
+           torch=lambda a: tt().linalg.inv(a)),
+    OpSpec("inverse", lambda a: a.inverse(), _square_case(), ref=np.linalg.inv),
+    OpSpec("det", lambda a: mg.linalg.det(a), _square_case(), ref=np.linalg.det,
+           torch=lambda a: tt().linalg.det(a)),
+    OpSpec("solve", lambda a, b: mg.linalg.solve(a, b), _square_case(rhs=True), ref=_np_solve,
+           torch=lambda a, b: tt().linalg.solve(a, b)),
+    OpSpec("cholesky", lambda a: mg.linalg.cholesky(_spd(a)), _square_case(),
+           ref=lambda a: np.linalg.cholesky(_spd(a)),
+           torch=lambda a: tt().linalg.cholesky(_spd(a))),
+    OpSpec("norm", lambda a, p, dim, keepdim: a.norm(p, dim, keepdim), _norm_case(),
+           ref=_np_norm, torch=_torch_norm),
+    OpSpec("vector_norm_inf", lambda a, ord, dim: mg.linalg.vector_norm(a, ord, dim),
+           _inf_norm_case(), ref=lambda a, ord, dim: np.linalg.norm(a, ord, axis=dim),
+           torch=lambda a, ord, dim: tt().linalg.vector_norm(a, ord, dim), smooth=False),
+    OpSpec("matrix_norm", lambda a, ord: mg.linalg.matrix_norm(a, ord), _matrix_norm_case(),
+           ref=_np_matrix_norm, torch=lambda a, ord: tt().linalg.matrix_norm(a, ord),
+           smooth=False),
+    OpSpec("cdist", lambda a, b, p: mg.cdist(a, b, p), _cdist_case(), ref=_np_cdist,
+           torch=lambda a, b, p: tt().cdist(a, b, p, compute_mode="donot_use_mm_for_euclid_dist"),
+           rtol=1e-12),
 ]
