@@ -194,3 +194,13 @@ def test_arange_and_logspace_match_torch() -> None:
         np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-6)
     np.testing.assert_allclose(mg.logspace(-1, 2, 5, base=2).numpy(),
                                torch.logspace(-1, 2, 5, base=2).numpy(), rtol=1e-6)
+
+
+def test_where_with_condition_only_is_nonzero_as_tuple() -> None:
+    torch = _torch()
+    a = np.array([[0.0, 1.5], [2.0, 0.0]])
+    got = mg.where(mg.tensor(a) > 0)
+    want = torch.where(torch.tensor(a) > 0)
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    with pytest.raises(TypeError, match="both"):
+        mg.where(mg.tensor(a) > 0, mg.tensor(a))

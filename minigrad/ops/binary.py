@@ -333,15 +333,24 @@ def pow(input: Any, exponent: Any) -> Tensor:  # PyTorch's name
     return Pow.apply(a, b)
 
 
-def where(condition: Tensor, input: Any, other: Any) -> Tensor:
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """Pick ``input`` where ``condition`` holds, else ``other`` (broadcasting all three).
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``.
 
     >>> import minigrad as mg
     >>> x = mg.tensor([-1.0, 2.0])
     >>> mg.where(x > 0, x, 0.0)
     tensor([0., 2.], dtype=float32, device='cpu')
+    >>> mg.where(x > 0)
+    (tensor([1], dtype=int64, device='cpu'),)
     """
     check_tensor(condition, "where", "condition")
+    if input is None and other is None:
+        from minigrad.ops.select import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: pass both `input` and `other`, or neither")
     if condition._data.dtype.kind != "b":
         condition = condition.astype(dtypes.bool_)
     a, b = _operands("where", input, other)
