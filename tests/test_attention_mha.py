@@ -180,3 +180,10 @@ def test_forward_errors_name_the_argument() -> None:
         mha(x, x, x, is_causal=True)
     with pytest.raises(TypeError, match="attn_mask"):
         mha(x, x, x, attn_mask=mg.zeros(L, L, dtype=mg.int64))
+
+
+def test_mixed_mask_types_warn_as_pytorch() -> None:
+    mha = nn.MultiheadAttention(E, H)
+    x = mg.randn(L, N, E)
+    with pytest.warns(UserWarning, match="mismatched key_padding_mask and attn_mask"):
+        mha(x, x, x, key_padding_mask=mg.zeros(N, L, dtype=mg.bool_), attn_mask=mg.zeros(L, L))

@@ -36,6 +36,7 @@ from minigrad.nn.activation_smooth import (
     Softsign,
     Tanhshrink,
 )
+from minigrad.nn.attention import MultiheadAttention
 from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import Conv2d
 from minigrad.nn.dropout import Dropout
@@ -57,6 +58,13 @@ from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Subsamp
 from minigrad.nn.rbf import RBF
 from minigrad.nn.recurrent import GRU, LSTM, RNN, RNNBase
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
+from minigrad.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "RBF", "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
@@ -71,6 +79,10 @@ __all__ += [  # activations and per-sample normalisation
     "Hardtanh", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "LogSigmoid",
     "Mish", "PReLU", "RMSNorm", "ReLU6", "SiLU", "Softplus", "Softshrink", "Softsign",
     "Tanhshrink", "Threshold",
+]
+__all__ += [  # attention and transformers
+    "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+    "TransformerEncoder", "TransformerEncoderLayer",
 ]
 __all__ += [  # recurrent layers and cells
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase", "utils",

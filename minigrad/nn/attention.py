@@ -17,6 +17,7 @@ every key is masked gives NaN there and zeros on the fused path — exactly as P
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from minigrad import creation, ops
@@ -84,7 +85,8 @@ class MultiheadAttention(Module):
     xavier_normal_ ``bias_k``/``bias_v``. Inputs are (L, N, E) — (N, L, E) with
     ``batch_first`` — or unbatched (L, E). Bool masks mark positions NOT to attend (True =
     masked out), as PyTorch's MultiheadAttention; ``is_causal`` is only a hint and needs
-    ``attn_mask``. PyTorch's inference fast path is not reproduced (it computes the same).
+    ``attn_mask``; a bool mask beside a float one warns, as PyTorch (a deprecated mix).
+    PyTorch's inference fast path is not reproduced (it computes the same).
 
     >>> import minigrad as mg
     >>> mha = MultiheadAttention(6, 3, kdim=4, vdim=2)
@@ -160,6 +162,10 @@ class MultiheadAttention(Module):
         (N, num_heads, L, S), or None when ``need_weights=False``."""
         batched = _check_shapes(query, key, value, key_padding_mask, attn_mask, self.num_heads)
         dtype = query.dtype
+        if (key_padding_mask is not None and attn_mask is not None
+                and key_padding_mask.dtype != attn_mask.dtype):
+            warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. "
+                          "Use same type for both instead.", UserWarning, stacklevel=2)
         key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", dtype)
         if is_causal and attn_mask is None:
             raise ValueError(f"{_OP}: is_causal is a hint that `attn_mask` is the causal mask; "
