@@ -142,7 +142,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     list. Differentiable to any order.
 
     >>> import minigrad as mg
-    >>> tuple(mg.einsum("bij,bjk->bik", mg.ones(5, 2, 3), mg.ones(5, 3, 4)).shape)
+    >>> mg.einsum("bij,bjk->bik", mg.ones(5, 2, 3), mg.ones(5, 3, 4)).shape
     Size([5, 2, 4])
     >>> mg.einsum("ii", mg.eye(3))
     tensor(3., dtype=float32, device='cpu')

@@ -5,7 +5,7 @@ shapes) and then call :func:`~minigrad.matmul` or :func:`~minigrad.einsum`, so t
 are those ops' (differentiable twice).
 
 >>> import minigrad as mg
->>> tuple(mg.mm(mg.ones(2, 3), mg.ones(3, 4)).shape)
+>>> mg.mm(mg.ones(2, 3), mg.ones(3, 4)).shape
 Size([2, 4])
 """
 
@@ -62,7 +62,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of (b, n, m) and (b, m, p) tensors, as ``torch.bmm``.
 
     >>> import minigrad as mg
-    >>> tuple(mg.bmm(mg.ones(5, 2, 3), mg.ones(5, 3, 4)).shape)
+    >>> mg.bmm(mg.ones(5, 2, 3), mg.ones(5, 3, 4)).shape
     Size([5, 2, 4])
     """
     _ranks("bmm", (3, 3), ("input", "mat2"), input, mat2)
@@ -112,7 +112,7 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     """Sum of products over the last dims, as ``torch.inner`` (a scalar factor if 0-D).
 
     >>> import minigrad as mg
-    >>> tuple(mg.inner(mg.ones(2, 3), mg.ones(4, 3)).shape)
+    >>> mg.inner(mg.ones(2, 3), mg.ones(4, 3)).shape
     Size([2, 4])
     """
     check_tensor(input, "inner", "input")
@@ -157,7 +157,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
     """``beta * input + alpha * (mat1 @ mat2)``, input broadcast, as ``torch.addmm``.
 
     >>> import minigrad as mg
-    >>> tuple(mg.addmm(mg.ones(3), mg.ones(2, 4), mg.ones(4, 3), beta=0.5).shape)
+    >>> mg.addmm(mg.ones(3), mg.ones(2, 4), mg.ones(4, 3), beta=0.5).shape
     Size([2, 3])
     """
     check_tensor(input, "addmm", "input")
@@ -190,9 +190,9 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     ``dims`` is an int or a pair of dim lists, as ``torch.tensordot``.
 
     >>> import minigrad as mg
-    >>> tuple(mg.tensordot(mg.ones(2, 3, 4), mg.ones(3, 4, 5)).shape)
+    >>> mg.tensordot(mg.ones(2, 3, 4), mg.ones(3, 4, 5)).shape
     Size([2, 5])
-    >>> tuple(mg.tensordot(mg.ones(2, 3), mg.ones(4, 2), dims=([0], [1])).shape)
+    >>> mg.tensordot(mg.ones(2, 3), mg.ones(4, 2), dims=([0], [1])).shape
     Size([3, 4])
     """
     check_tensor(a, "tensordot", "a")

@@ -121,8 +121,8 @@ def inverse(input: Tensor) -> Tensor:
     """``torch.inverse``: the same as :func:`minigrad.linalg.inv`.
 
     >>> import minigrad as mg
-    >>> tuple(mg.eye(2).inverse().shape)
-    (2, 2)
+    >>> mg.eye(2).inverse().shape
+    Size([2, 2])
     """
     return inv(input)
 
