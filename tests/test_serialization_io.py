@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad import nn
@@ -237,3 +239,38 @@ def test_not_torch_format_either_way(tmp_path: Path) -> None:
     ours = io.BytesIO(_bytes({"w": mg.ones(2)}))
     with pytest.raises(Exception):  # noqa: B017 - whatever torch raises, it cannot read it
         torch.load(ours, weights_only=True)
+
+
+_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True),
+    st.text(max_size=5), st.binary(max_size=5),
+    st.lists(st.floats(-1e3, 1e3, width=32), max_size=4).map(
+        lambda v: mg.tensor(np.array(v, dtype=np.float32))),
+    st.lists(st.integers(0, 255), max_size=4).map(lambda v: np.array(v, dtype=np.uint8)),
+)
+_keys = st.one_of(st.text(max_size=3), st.integers(-5, 5), st.booleans())
+_trees = st.recursive(_leaves, lambda kids: st.one_of(
+    st.lists(kids, max_size=3), st.lists(kids, max_size=3).map(tuple),
+    st.dictionaries(_keys, kids, max_size=3),
+    st.dictionaries(_keys, kids, max_size=3).map(OrderedDict)), max_leaves=12)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, mg.Tensor):
+        return a.dtype == b.dtype and a.tolist() == b.tolist()
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, float) and a != a:
+        return b != b
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+@given(_trees)
+def test_plain_data_round_trips_exactly(tree: Any) -> None:
+    assert _equal(mg.load(io.BytesIO(_bytes(tree))), tree)
