@@ -123,14 +123,17 @@ def test_unbatched_matches_torch(kind: str, with_state: bool) -> None:
     ("LSTM", {"num_layers": 2, "batch_first": True}),
 ])
 @pytest.mark.parametrize("with_state", [False, True])
-def test_packed_unsorted_matches_torch(kind: str, kw: dict, with_state: bool) -> None:
+@pytest.mark.parametrize(("lengths", "enforce_sorted"), [
+    ([2, 4, 1, 3], False),  # unsorted, distinct: the packed orders agree exactly
+    ([4, 3, 3, 1], True),  # sorted with a tie
+])
+def test_packed_matches_torch(kind: str, kw: dict, with_state: bool, lengths: list[int],
+                              enforce_sorted: bool) -> None:
     torch = pytest.importorskip("torch")
-    lengths = [2, 4, 1, 3]  # unsorted, distinct: the packed orders agree exactly
     bf = kw.get("batch_first", False)
     x = _arr(len(lengths), T, IN) if bf else _arr(T, len(lengths), IN)
-    pack = (lambda t: pack_padded_sequence(t, lengths, bf, enforce_sorted=False),
-            lambda t: torch.nn.utils.rnn.pack_padded_sequence(t, lengths, bf,
-                                                              enforce_sorted=False))
+    pack = (lambda t: pack_padded_sequence(t, lengths, bf, enforce_sorted),
+            lambda t: torch.nn.utils.rnn.pack_padded_sequence(t, lengths, bf, enforce_sorted))
     _run_both(torch, kind, kw, x, _states(kind, kw, len(lengths)) if with_state else None,
               pack)
 
