@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,19 @@ def test_float32_stays_float32() -> None:
     assert out.dtype == mg.float32
     out.sum().backward()
     assert q.grad.dtype == mg.float32
+
+
+def test_peak_memory_is_one_score_array_forward_and_two_backward() -> None:
+    q, k, v = (_t(1, 4, 256, 8, dtype=np.float32) for _ in range(3))
+    scores = 4 * 256 * 256 * 4  # bytes of one (B, H, L, S) float32 array
+    small = 4 * q.numel() * 4  # inputs, output and gradients of (B, H, L, E)
+    tracemalloc.start()
+    try:
+        out = F.scaled_dot_product_attention(q, k, v)
+        _, forward_peak = tracemalloc.get_traced_memory()
+        out.backward(mg.ones_like(out))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert forward_peak < scores + small, forward_peak / scores
+    assert peak < 2 * scores + 2 * small, peak / scores

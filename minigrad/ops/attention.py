@@ -2,6 +2,9 @@
 
 The op saves the softmax probabilities (``B·H·L·S`` numbers: 32 MiB in float32 for 8 heads of
 1,024 tokens) and states its own backward for ``q``, ``k``, ``v`` and a float ``attn_mask``.
+Scores become probabilities in place, and the first-order backward needs one more (L, S)
+array: at 1×8×1,024×1,024 float32 (head dim 64) forward peaks at 34 MiB and backward at
+76 MiB, against 128 and 136 MiB for matmul + softmax + matmul (measured with tracemalloc).
 Under ``create_graph=True`` the backward recomputes the probabilities from the inputs with
 registered ops, so second derivatives are exact. Rows whose every key is masked out give a
 zero output and zero gradients, as PyTorch 2.13 does (its "safe softmax"), not NaN.
@@ -38,31 +41,36 @@ class ScaledDotProductAttention(Op):
     def forward(self, xp: Any, q: Any, k: Any, v: Any, *mask: Any, scale: float,
                 drop: Any = None) -> Any:
         self.scale, self.drop = scale, drop
-        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+        s = xp.matmul(q, xp.swapaxes(k, -1, -2))  # one (..., L, S) array, updated in place
         s *= scale
         if mask:
-            s = s + mask[0]
+            if broadcast_shapes(_OP, s.shape, mask[0].shape) == s.shape:
+                s += mask[0]
+            else:
+                s = s + mask[0]
         top = s.max(axis=-1, keepdims=True)
         dead = top == -math.inf
         self.dead = dead if bool(dead.any()) else None
         if self.dead is not None:
-            top = xp.where(dead, 0, top)
-        p = xp.exp(s - top)
+            top[dead] = 0
+        s -= top
+        p = xp.exp(s, out=s)
         total = p.sum(axis=-1, keepdims=True)
-        p /= total if self.dead is None else xp.where(dead, 1, total)
+        if self.dead is not None:
+            total[dead] = 1
+        p /= total
         self.saved_aux = p
         return xp.matmul(p if drop is None else p * drop, v)
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        if not isinstance(g, Tensor):
+            return self._backward_arrays(g, inputs)
+        # create_graph: the same formulas over m, with the probabilities recomputed from the
+        # inputs so that they are differentiated too
         q, k, v = inputs[:3]
         need = self.needs_input_grad
-        drop = self.drop
-        if isinstance(g, Tensor):  # create_graph: probabilities as a function of the inputs
-            p = self._recompute(m, inputs)
-            if drop is not None:
-                drop = Tensor._make(drop, None)
-        else:
-            p = self.saved_aux
+        p = self._recompute(m, inputs)
+        drop = None if self.drop is None else Tensor._make(self.drop, None)
         gv = m.matmul(m.swapaxes(p if drop is None else p * drop), g) if need[2] else None
         if not (need[0] or need[1] or (len(inputs) > 3 and need[3])):
             return (None, None, gv, None)[:len(inputs)]
@@ -75,6 +83,32 @@ class ScaledDotProductAttention(Op):
         ds = ds * self.scale
         gq = m.matmul(ds, k) if need[0] else None
         gk = m.matmul(m.swapaxes(ds), q) if need[1] else None
+        return (gq, gk, gv, gmask)[:len(inputs)]
+
+    def _backward_arrays(self, g: Any, inputs: Any) -> tuple[Any, ...]:
+        """First order on arrays, in place: two (..., L, S) arrays at most (P and dS)."""
+        xp = self.backend.xp
+        q, k, v = inputs[:3]
+        need = self.needs_input_grad
+        p, drop = self.saved_aux, self.drop
+        gv = None
+        if need[2]:
+            gv = xp.matmul(xp.swapaxes(p if drop is None else p * drop, -1, -2), g)
+        if not (need[0] or need[1] or (len(inputs) > 3 and need[3])):
+            return (None, None, gv, None)[:len(inputs)]
+        ds = xp.matmul(g, xp.swapaxes(v, -1, -2))  # dP, then dS = P * (dP - rowsum(dP * P))
+        if drop is not None:
+            ds *= drop
+        ds -= xp.einsum("...ij,...ij->...i", ds, p)[..., None]
+        ds *= p
+        gq = gk = None
+        if need[0]:
+            gq = xp.matmul(ds, k)
+            gq *= self.scale
+        if need[1]:
+            gk = xp.matmul(xp.swapaxes(ds, -1, -2), q)
+            gk *= self.scale
+        gmask = ds if len(inputs) > 3 and need[3] else None
         return (gq, gk, gv, gmask)[:len(inputs)]
 
     def _recompute(self, m: Any, inputs: Any) -> Any:
