@@ -16,6 +16,7 @@ from minigrad.autograd import grad
 from minigrad.backends import Device
 from minigrad.creation import (
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
@@ -199,6 +200,7 @@ __all__ = [
     "amin",
     "arange",
     "argmax",
+    "as_tensor",
     "argmin",
     "autograd",
     "bitwise_and",

@@ -21,9 +21,9 @@ from minigrad.random import rng_of
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "arange", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full", "full_like",
-    "linspace", "logspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-    "randn_like", "tensor", "zeros", "zeros_like",
+    "arange", "as_tensor", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full",
+    "full_like", "linspace", "logspace", "ones", "ones_like", "rand", "rand_like", "randint",
+    "randn", "randn_like", "tensor", "zeros", "zeros_like",
 ]
 
 
@@ -42,6 +42,22 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
     elif isinstance(data, np.ndarray):
         data = data.copy()
     return _new(Tensor._from_data(data, dtype, device)._data, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory where it can: a Tensor of that dtype and device
+    comes back as it is, a NumPy array of that dtype on the CPU is wrapped without a copy;
+    anything else is converted as by :func:`tensor` (the result keeps the graph of a Tensor
+    input, as in PyTorch).
+
+    >>> import minigrad as mg
+    >>> import numpy as np
+    >>> a = np.zeros(2); t = mg.as_tensor(a); a[0] = 5; t.tolist()
+    [5.0, 0.0]
+    """
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    return Tensor._from_data(data, dtype, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -65,7 +65,7 @@ def _legacy_array(args: tuple[Any, ...], dtype: Any, device: Any) -> Any:
     if len(args) == 1 and isinstance(args[0], Tensor):
         return _to_array(args[0]._data, dtype, device)
     if len(args) == 1 and not isinstance(args[0], (int, Size)):
-        if isinstance(args[0], (bool, float, complex)) or args[0] is None:
+        if isinstance(args[0], (bool, float, complex, str, bytes)) or args[0] is None:
             raise MinigradTypeError(
                 f"Tensor: data must be a sequence (got {type(args[0]).__name__}); "
                 "use mg.tensor() for a 0-d tensor"

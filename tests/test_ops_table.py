@@ -25,6 +25,7 @@ from op_table_index import INDEX_SPECS
 from op_table_math import MATH_SPECS
 from op_table_more import MORE_SPECS
 from op_table_rnn import RNN_SPECS
+from op_table_named import NAMED_SPECS
 
 import minigrad as mg
 from minigrad.testing import gradcheck, gradgradcheck
@@ -34,6 +35,7 @@ SPECS += RNN_SPECS
 SPECS += INDEX_SPECS
 SMOOTH = [s for s in SPECS if s.smooth]
 CORE_OPS_COVERED = {s.name for s in SPECS}
+SPECS += NAMED_SPECS
 
 
 def _tuple(x: Any) -> tuple[Any, ...]:
