@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # the spec modules beside this f
 
 from op_specs import Case, OpSpec
 from op_table import ELEMENTWISE_SPECS
+from op_table_activation import ACTIVATION_SPECS, NORM_SPECS
 from op_table_attention import ATTENTION_SPECS
 from op_table_index import INDEX_SPECS
 from op_table_math import MATH_SPECS
@@ -31,6 +32,7 @@ import minigrad as mg
 from minigrad.testing import gradcheck, gradgradcheck
 
 SPECS = ELEMENTWISE_SPECS + MORE_SPECS + ATTENTION_SPECS + MATH_SPECS
+SPECS += ACTIVATION_SPECS + NORM_SPECS
 SPECS += RNN_SPECS
 SPECS += INDEX_SPECS
 SMOOTH = [s for s in SPECS if s.smooth]

@@ -40,7 +40,7 @@ class LayerNorm(Module):
 
     >>> import minigrad as mg
     >>> LayerNorm((2, 3), elementwise_affine=True, bias=False)
-    LayerNorm((2, 3), eps=1e-05, elementwise_affine=True)
+    LayerNorm((2, 3), eps=1e-05, elementwise_affine=True, bias=False)
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
@@ -74,7 +74,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class RMSNorm(Module):
@@ -113,7 +113,7 @@ class RMSNorm(Module):
 
 class GroupNorm(Module):
     """Standardise each of ``num_groups`` groups of channels of ``(N, C, *)`` input, then
-    ``·weight + bias`` per channel.
+    ``·weight + bias`` per channel (``affine``; ``bias=False`` drops the bias).
 
     >>> import minigrad as mg
     >>> tuple(GroupNorm(2, 4)(mg.randn(3, 4, 5)).shape)
@@ -121,7 +121,8 @@ class GroupNorm(Module):
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, device: Any = None, dtype: Any = None) -> None:
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: `num_channels` ({num_channels}) must be divisible by "
@@ -130,9 +131,11 @@ class GroupNorm(Module):
         self.eps, self.affine = eps, affine
         if affine:
             self.weight = Parameter(creation.empty(num_channels, dtype=dtype, device=device))
-            self.bias = Parameter(creation.empty(num_channels, dtype=dtype, device=device))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(creation.empty(num_channels, dtype=dtype, device=device))
+        else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
@@ -140,13 +143,15 @@ class GroupNorm(Module):
         """``weight`` to ones, ``bias`` to zeros."""
         if self.affine:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
 
 
 class _InstanceNorm(_BatchNorm):
@@ -157,9 +162,9 @@ class _InstanceNorm(_BatchNorm):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False, device: Any = None,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype)
+                         dtype, bias=bias)
 
     def forward(self, input: Tensor) -> Tensor:
         name, want = type(self).__name__, self._batched_dims
@@ -182,7 +187,7 @@ class InstanceNorm1d(_InstanceNorm):
     """Instance norm over ``(N, C, L)`` or ``(C, L)`` input.
 
     >>> InstanceNorm1d(3)
-    InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)
+    InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False)
     """
 
     _batched_dims = 3

@@ -25,6 +25,7 @@ from minigrad.op import Op
 from minigrad.ops.loss_regression import LogSigmoid
 from minigrad.tensor import Tensor
 
+from . import special
 from ._util import check_tensor
 
 __all__ = ["celu", "celu_", "selu", "selu_"]
@@ -32,41 +33,21 @@ TENSOR_METHODS = ()
 
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
-_SQRT_PI = math.sqrt(math.pi)
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _erf(xp: Any, x: Any) -> Any:
-    """``erf(x)`` to a few ulps over ``xp`` (NumPy has none): a positive-term series below
-    2.5, the continued fraction of ``erfc`` above."""
-    a = xp.abs(x)
-    s = xp.minimum(a, 2.5)
-    term, total, s2 = s, s, 2 * s * s
-    for n in range(1, 45):  # erf(s) = 2/sqrt(pi) exp(-s^2) sum (2 s^2)^n s / (2n+1)!!
-        term = term * s2 / (2 * n + 1)
-        total = total + term
-    series = total * xp.exp(-s * s) * (2 / _SQRT_PI)
-    c = xp.maximum(a, 2.5)
-    frac = c
-    for k in range(60, 0, -1):  # erfc(c) = exp(-c^2) / (sqrt(pi) (c + 1/2/(c + 1/(c + ...))))
-        frac = c + (k / 2) / frac
-    tail = 1 - xp.exp(-c * c) / (_SQRT_PI * frac)
-    return xp.sign(x) * xp.where(a < 2.5, series, tail)
+def _sigmoid(xp: Any, x: Any) -> Any:
+    """``1 / (1 + exp(-x))`` to full relative precision in both tails, without overflow."""
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-class GeluErf(Op):
-    """``erf(x)``, the Gaussian CDF inside exact GELU (private until ``minigrad.erf``)."""
-
-    def forward(self, xp: Any, x: Any) -> Any:
-        return _erf(xp, x)
-
-    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
-        x = inputs[0]
-        return (g * m.exp(-(x * x)) * (2 / _SQRT_PI),)
-
-
-register_math("gelu_erf", GeluErf)
+def _sigmoid_m(m: Any, x: Any) -> Any:
+    """:func:`_sigmoid` over ``m`` (for backward formulas, differentiable again; clamp, not
+    abs, so that the derivative at 0 is that of the branch taken)."""
+    e = m.exp(m.clamp(x, lo=None, hi=0.0))
+    return m.where(x >= 0, 1 / (1 + m.exp(-m.clamp(x, lo=0.0, hi=None))), e / (1 + e))
 
 
 class _Activation(Op):
@@ -94,14 +75,14 @@ class Gelu(_Activation):
     def _f(self, xp: Any, x: Any) -> Any:
         if self.approximate == "tanh":
             return 0.5 * x * (1 + xp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)))
-        return 0.5 * x * (1 + _erf(xp, x / _SQRT_2))
+        return 0.5 * x * (1 + special.erf(xp, x / _SQRT_2))
 
     def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             t = m.tanh(k * (x + 0.044715 * x * x * x))
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x))
-        cdf = 0.5 * (1 + m.gelu_erf(x / _SQRT_2))
+        cdf = 0.5 * (1 + m.erf(x / _SQRT_2))
         return g * (cdf + x * m.exp(-0.5 * (x * x)) / _SQRT_2PI)
 
 
@@ -109,10 +90,10 @@ class Silu(_Activation):
     """``x·sigmoid(x)`` (swish)."""
 
     def _f(self, xp: Any, x: Any) -> Any:
-        return x * ((xp.tanh(x * 0.5) + 1) * 0.5)
+        return x * _sigmoid(xp, x)
 
     def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
-        s = m.sigmoid(x)
+        s = _sigmoid_m(m, x)
         return g * s * (1 + x * (1 - s))
 
 
@@ -128,7 +109,7 @@ class Softplus(_Activation):
 
     def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
         bx = x * self.beta
-        return m.where(bx > self.threshold, g, g * m.sigmoid(bx))
+        return m.where(bx > self.threshold, g, g * _sigmoid_m(m, bx))
 
 
 class Elu(_Activation):
@@ -156,7 +137,7 @@ class Mish(_Activation):
 
     def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
         t = m.tanh(m.softplus(x, beta=1.0, threshold=20.0))
-        return g * (t + x * m.sigmoid(x) * (1 - t * t))
+        return g * (t + x * _sigmoid_m(m, x) * (1 - t * t))
 
 
 class Softsign(_Activation):
