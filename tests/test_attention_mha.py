@@ -19,6 +19,7 @@ from attention_torch import compare_with_torch
 import minigrad as mg
 from minigrad import nn
 from minigrad.errors import ShapeError
+from minigrad.testing import gradgradcheck
 
 E, H, L, S, N = 8, 2, 3, 4, 2
 
@@ -187,3 +188,17 @@ def test_mixed_mask_types_warn_as_pytorch() -> None:
     x = mg.randn(L, N, E)
     with pytest.warns(UserWarning, match="mismatched key_padding_mask and attn_mask"):
         mha(x, x, x, key_padding_mask=mg.zeros(N, L, dtype=mg.bool_), attn_mask=mg.zeros(L, L))
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_second_order_through_multihead_attention(need_weights: bool) -> None:
+    mha = nn.MultiheadAttention(4, 2, kdim=3, vdim=2, add_bias_kv=True, dtype=mg.float64)
+    rng = np.random.default_rng(2)
+    q, k, v = (mg.tensor(rng.standard_normal(s), requires_grad=True)
+               for s in ((2, 1, 4), (3, 1, 3), (3, 1, 2)))
+    mask = mg.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+
+    def fn(q: mg.Tensor, k: mg.Tensor, v: mg.Tensor, mask: mg.Tensor) -> mg.Tensor:
+        return mha(q, k, v, attn_mask=mask, need_weights=need_weights)[0]
+
+    assert gradgradcheck(fn, (q, k, v, mask), atol=1e-4, rtol=1e-3)
