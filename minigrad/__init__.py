@@ -171,9 +171,6 @@ from minigrad.ops.reshaping import *  # noqa: E402, F403
 from minigrad.ops.sampling import *  # noqa: E402, F403
 from minigrad.ops.scatter import *  # noqa: E402, F403
 from minigrad.ops.select import *  # noqa: E402, F403
-from minigrad.ops.activation import *  # noqa: E402, F403
-from minigrad.ops.activation_piecewise import *  # noqa: E402, F403
-from minigrad.ops.normalization import *  # noqa: E402, F403
 from minigrad.ops.unary_math import *  # noqa: E402, F403
 from minigrad.ops.norms import *  # noqa: E402, F403
 from minigrad.ops.linalg_dense import *  # noqa: E402, F403

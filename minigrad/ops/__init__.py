@@ -94,7 +94,7 @@ from minigrad.ops import closeness, named
 
 from minigrad.ops import joining, reshaping, sampling, scatter, select  # noqa: E402
 
-_FAMILIES: tuple = (unary_math, activation, activation_piecewise, normalization, norms, linalg_dense,
+_FAMILIES: tuple = (unary_math, norms, linalg_dense,
                        einsum, linalg, diagonal,
                       activation, activation_piecewise, normalization, named, closeness,
                       joining, reshaping, sampling, scatter, select)
