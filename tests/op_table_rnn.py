@@ -1,4 +1,5 @@
-"""Op specs, recurrent: the fused time loop of RNN/LSTM/GRU layers (see op_specs.py).
+"""Op specs, recurrent: the fused time loop of RNN/LSTM/GRU layers and the row permutation
+that reverses sequences (see op_specs.py).
 
 Cases draw the mode, the hidden size, a projection (LSTM), bias or not, and packed batch
 sizes (non-increasing, as a PackedSequence). The NumPy reference and the PyTorch one (a loop
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from op_specs import Case, OpSpec
 from op_table import tt
 
-from minigrad.ops.rnn import GATES, recurrence
+from minigrad.ops.rnn import GATES, permute_rows, recurrence
 from minigrad.testing import strategies as mst
 
 __all__ = ["RNN_SPECS", "np_recurrence"]
@@ -136,7 +137,16 @@ def _off_kink(case: Case) -> bool:
     return True
 
 
+@st.composite
+def _perm_case(draw: Any) -> Case:
+    shape = draw(mst.shapes(min_dims=1, max_dims=3, min_side=1))
+    perm = draw(st.permutations(range(shape[0])))
+    return Case((draw(mst.arrays(shape)),), {"perm": list(perm)})
+
+
 RNN_SPECS = [
+    OpSpec("permute_rows", permute_rows, _perm_case(), ref=lambda a, perm: a[perm],
+           torch=lambda t, perm: t[perm]),
     OpSpec("recurrence", mg_recurrence, _case(("RNN_TANH", "LSTM", "GRU")), ref=np_recurrence,
            torch=torch_recurrence),
     # relu has a kink at 0: first order only

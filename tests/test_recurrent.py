@@ -243,3 +243,22 @@ def test_one_projection_gemm_per_layer_and_direction() -> None:
         kinds[node.name] = kinds.get(node.name, 0) + 1
         stack.extend(node.parents)
     assert kinds["Linear"] == 4 and kinds["Recurrence"] == 4
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_packed_layers_on_every_backend(kind: str, backend: Any) -> None:
+    """The packed, bidirectional, two-layer path on each backend equals the CPU result."""
+    cpu = getattr(nn, kind)(IN, H, num_layers=2, bidirectional=True).double()
+    dev = getattr(nn, kind)(IN, H, num_layers=2, bidirectional=True).double().to(backend.device)
+    dev.load_state_dict(cpu.state_dict())
+    x = _arr(T, 3, IN)
+    results = []
+    for module, device in ((cpu, "cpu"), (dev, backend.device)):
+        xt = mg.tensor(x, device=device, requires_grad=True)
+        out, hidden = module(pack_padded_sequence(xt, [2, 4, 3], enforce_sorted=False))
+        h_n = hidden[0] if kind == "LSTM" else hidden
+        (out.data.sum() + (h_n * h_n).sum()).backward()
+        results.append([backend.to_numpy(t) if device != "cpu" else _np(t)
+                        for t in (out.data, h_n, xt.grad, module.weight_hh_l1_reverse.grad)])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-10)

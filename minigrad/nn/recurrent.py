@@ -30,7 +30,7 @@ from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.utils.rnn import PackedSequence, packed_layout
-from minigrad.ops.rnn import GATES, recurrence
+from minigrad.ops.rnn import GATES, permute_rows, recurrence
 from minigrad.tensor import Tensor
 
 __all__ = ["GRU", "LSTM", "RNN", "RNNBase"]
@@ -46,21 +46,22 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
 
 
 class _Layout:
-    """Row bookkeeping of one batch in packed layout (see :mod:`minigrad.ops.rnn`)."""
+    """Row bookkeeping of one batch in packed layout (see :mod:`minigrad.ops.rnn`): index
+    arrays on the input's device."""
 
     def __init__(self, batch_sizes: list[int], device: Any) -> None:
         self.batch_sizes = tuple(batch_sizes)
         steps, seq = packed_layout(batch_sizes)
         starts = np.cumsum(batch_sizes) - np.asarray(batch_sizes)
         lengths = np.bincount(seq, minlength=batch_sizes[0])
-        #: the row of each sequence's last step
-        self.last = starts[lengths - 1] + np.arange(batch_sizes[0])
-        #: row permutation that reverses every sequence in time (its own inverse)
-        self.reverse = starts[lengths[seq] - 1 - steps] + seq
-        self.device = device
 
-    def rows(self, x: Tensor, which: np.ndarray) -> Tensor:
-        return x[creation.tensor(which, dtype=dtypes.int64, device=self.device)]
+        def on_device(rows: np.ndarray) -> Any:
+            return creation.tensor(rows, dtype=dtypes.int64, device=device)._data
+
+        #: the row of each sequence's last step
+        self.last = on_device(starts[lengths - 1] + np.arange(batch_sizes[0]))
+        #: the row permutation that reverses every sequence in time (its own inverse)
+        self.reverse = on_device(starts[lengths[seq] - 1 - steps] + seq)
 
 
 class RNNBase(Module):
@@ -205,15 +206,15 @@ class RNNBase(Module):
                 w_hr = w[-1] if self.proj_size else None
                 xw = ops.linear(layer_input, w_ih, b_ih)  # every step's projection: one GEMM
                 if direction:
-                    xw = layout.rows(xw, layout.reverse)
+                    xw = permute_rows(xw, layout.reverse)
                 y = recurrence(self.mode, xw, h0[k], w_hh, b_hh, weight_hr=w_hr,
                                cx=c0[k] if lstm else None, batch_sizes=layout.batch_sizes)
-                last = layout.rows(y, layout.last)
+                last = y[layout.last]
                 h_n.append(last[:, :width] if lstm else last)
                 if lstm:
                     c_n.append(last[:, width:])
                     y = y[:, :width]
-                outs.append(layout.rows(y, layout.reverse) if direction else y)
+                outs.append(permute_rows(y, layout.reverse) if direction else y)
             layer_input = outs[0] if directions == 1 else ops.cat(outs, dim=1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)

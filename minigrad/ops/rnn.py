@@ -38,7 +38,9 @@ from minigrad.tensor import Tensor
 
 from ._util import check_tensor
 
-__all__ = ["GATES", "Recurrence", "recurrence", "recurrence_composite"]
+__all__ = [
+    "GATES", "PermuteRows", "Recurrence", "permute_rows", "recurrence", "recurrence_composite",
+]
 
 #: gates per mode (rows of ``W_hh`` = gates x hidden_size), PyTorch's mode names
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -202,7 +204,47 @@ class Recurrence(Op):
         return tuple(grads)
 
 
+class PermuteRows(Op):
+    """``x[perm]`` for a permutation ``perm`` of the rows; the gradient is gathered back by
+    the inverse permutation (no scatter-add needed, unlike general indexing)."""
+
+    save_inputs = False
+
+    def forward(self, xp: Any, x: Any, perm: Any) -> Any:
+        self.perm = perm
+        return x[perm]
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        xp = self.backend.xp
+        inverse = xp.empty_like(self.perm)
+        inverse[self.perm] = xp.arange(self.perm.shape[0], dtype=self.perm.dtype)
+        return (m.permute_rows(g, perm=inverse),)
+
+
 register_math("recurrence", Recurrence)
+register_math("permute_rows", PermuteRows)
+
+
+def permute_rows(input: Tensor, perm: Any) -> Tensor:
+    """``input[perm]`` for a permutation ``perm`` (a sequence or array of ``0..n-1``) of the
+    first dim, with a gather as its gradient (the layers reverse sequences in time with it).
+
+    >>> import minigrad as mg
+    >>> x = mg.arange(3.0, requires_grad=True)
+    >>> y = permute_rows(x, [2, 0, 1]); y.tolist()
+    [2.0, 0.0, 1.0]
+    >>> (y * mg.tensor([1.0, 2.0, 3.0])).sum().backward(); x.grad.tolist()
+    [2.0, 3.0, 1.0]
+    """
+    check_tensor(input, "permute_rows")
+    xp = input._backend.xp
+    idx = xp.asarray(perm, dtype=xp.int64)
+    n = input.shape[0] if input.ndim else 0
+    if idx.ndim != 1 or idx.shape[0] != n or (n and not bool(
+            (xp.sort(idx) == xp.arange(n)).all())):
+        raise ShapeError(f"permute_rows: `perm` must be a permutation of 0..{n - 1} for input of "
+                         f"shape {input.shape}, got {perm!r}")
+    return PermuteRows.apply(input, perm=idx)
 
 
 def _join(m: Any, parts: list[Any]) -> Any:
