@@ -169,6 +169,40 @@ def _np_scatter_mean(a: np.ndarray, s: np.ndarray, dim: int, index: np.ndarray,
     return total / (hits + 1 if include_self else np.where(hits > 0, hits, 1))
 
 
+def _spread(c: Case) -> Case:
+    """Every value of input and src at least 4 apart (no ties for amax/amin)."""
+    a, src = c.arrays
+    return Case((a + 10.0 * np.arange(a.size).reshape(a.shape),
+                 src + 10.0 * (a.size + np.arange(src.size)).reshape(src.shape)), c.kwargs)
+
+
+def _np_scatter_reduce(a: np.ndarray, s: np.ndarray, dim: int, index: np.ndarray,
+                       reduce: str, inc: bool) -> np.ndarray:
+    ufunc = {"amax": np.maximum, "amin": np.minimum, "prod": np.multiply}[reduce]
+    hits = np.zeros(a.shape, bool)
+    hits[_grid(index, dim)] = True
+    fill = {"amax": -np.inf, "amin": np.inf, "prod": 1.0}[reduce]
+    out = a.copy() if inc else np.where(hits, fill, a)
+    ufunc.at(out, _grid(index, dim), s)
+    return out
+
+
+def _reduce_spec(reduce: str) -> OpSpec:
+    case = _scatter_case(False).map(_spread if reduce != "prod" else lambda c: Case(
+        tuple(1 + x / 6 for x in c.arrays), c.kwargs))
+    case = case.flatmap(lambda c: st.booleans().map(
+        lambda b: Case(c.arrays, {**c.kwargs, "inc": b})))
+    return OpSpec(
+        f"scatter_reduce_{reduce}",
+        lambda a, s, dim, index, inc: a.scatter_reduce(dim, mg.tensor(index), s, reduce,
+                                                       include_self=inc),
+        case, ref=lambda a, s, dim, index, inc: _np_scatter_reduce(a, s, dim, index, reduce,
+                                                                   inc),
+        torch=lambda a, s, dim, index, inc: a.scatter_reduce(dim, _t(index), s, reduce,
+                                                             include_self=inc),
+        smooth=reduce == "prod")
+
+
 def _t(x: Any) -> Any:
     return tt().as_tensor(x)
 
@@ -319,6 +353,9 @@ INDEX_SPECS = [
            ref=lambda a, s, dim, index, inc: _np_scatter_mean(a, s, dim, index, inc),
            torch=lambda a, s, dim, index, inc: a.scatter_reduce(
                dim, _t(index), s, "mean", include_self=inc)),
+    _reduce_spec("amax"),
+    _reduce_spec("amin"),
+    _reduce_spec("prod"),
     OpSpec("flip", lambda a, dims: a.flip(dims), _dim_case().map(
         lambda c: Case(c.arrays, {"dims": (c.kwargs["dim"],)})),
            ref=lambda a, dims: np.flip(a, dims)),

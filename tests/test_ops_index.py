@@ -110,12 +110,40 @@ def test_selection_errors() -> None:
         x.scatter(1, mg.tensor([[3]]), 1.0)
     with pytest.raises(mg.ShapeError, match="larger than `src`"):
         x.scatter(1, mg.tensor([[0, 1]]), mg.ones(1, 1))
-    with pytest.raises(NotImplementedError, match="amax"):
-        x.scatter_reduce(1, mg.tensor([[0]]), mg.ones(1, 1), "amax")
+    with pytest.raises(ValueError, match="reduce must be one of"):
+        x.scatter_reduce(1, mg.tensor([[0]]), mg.ones(1, 1), "max")
     with pytest.raises(mg.MinigradTypeError, match="int64"):
         mg.one_hot(mg.tensor([0.0]))
     with pytest.raises(mg.ShapeError, match="smaller than num_classes"):
         mg.one_hot(mg.tensor([3]), 3)
+
+
+def test_scatter_reduce_ties_and_multiply_match_torch() -> None:
+    torch = _torch()
+    a = np.array([[1.0, 2.0, 2.0], [0.0, 3.0, -1.0]])
+    idx = np.array([[0, 0, 1], [2, 2, 2]])
+    src = np.array([[2.0, 2.0, 5.0], [0.0, -1.0, 4.0]])
+    for reduce in ("amax", "amin", "prod", "mean", "sum"):
+        for include_self in (True, False):
+            x, s = mg.tensor(a, requires_grad=True), mg.tensor(src, requires_grad=True)
+            tx, ts = torch.tensor(a, requires_grad=True), torch.tensor(src, requires_grad=True)
+            y = x.scatter_reduce(1, mg.tensor(idx), s, reduce, include_self=include_self)
+            ty = tx.scatter_reduce(1, torch.tensor(idx), ts, reduce, include_self=include_self)
+            g = np.arange(6.0).reshape(2, 3) - 2
+            y.backward(mg.tensor(g))
+            ty.backward(torch.tensor(g))
+            for got, want in ((y.detach(), ty.detach()), (x.grad, tx.grad), (s.grad, ts.grad)):
+                np.testing.assert_allclose(got.numpy(), want.numpy(), err_msg=reduce)
+    for reduce in ("add", "multiply"):
+        got = mg.tensor(a).scatter(1, mg.tensor(idx), mg.tensor(src), reduce=reduce)
+        with warnings.catch_warnings():  # torch deprecates reduce= with a tensor src
+            warnings.simplefilter("ignore", UserWarning)
+            want = torch.tensor(a).scatter(1, torch.tensor(idx), torch.tensor(src),
+                                           reduce=reduce)
+        np.testing.assert_allclose(got.numpy(), want.numpy())
+    ints = mg.tensor([[5, 1]]).scatter_reduce(1, mg.tensor([[1, 1]]), mg.tensor([[7, 9]]),
+                                              "amin")
+    assert ints.dtype == mg.int64 and ints.tolist() == [[5, 1]]
 
 
 def test_scatter_reads_the_corner_of_a_larger_src() -> None:

@@ -1,5 +1,5 @@
-"""Writing along a dim at an index tensor: scatter, scatter_add and scatter_reduce, the
-inverses of ``gather``.
+"""Writing along a dim at an index tensor: scatter, scatter_add and scatter_reduce (sum,
+prod, mean, amax, amin), the inverses of ``gather``.
 
 ``index`` has as many dims as ``input`` and is no larger than ``src`` in any dim (nor than
 ``input`` outside ``dim``); element ``src[i][j]`` goes to ``out[index[i][j]][j]`` for dim 0.
@@ -23,7 +23,7 @@ from minigrad.tensor import Tensor
 
 from ._util import as_tensor_like, check_tensor, normalize_dim
 from .binary import where
-from .index import ScatterAddAlong, _grids
+from .index import IndexAddInto, ScatterAddAlong, _grids, index_put
 
 __all__ = ["scatter", "scatter_add", "scatter_reduce"]
 #: bound onto Tensor by minigrad.tensor_methods.bind_ops (see minigrad/ops/__init__.py)
@@ -106,8 +106,7 @@ def _fit(src: Tensor, index: Any) -> Tensor:
 def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None, *,
             reduce: str | None = None) -> Tensor:
     """``input`` with ``src`` (a tensor, or a scalar ``value``) written at ``index`` along
-    ``dim``; ``reduce="add"`` adds instead of overwriting (``"multiply"`` is not implemented
-    in minigrad yet).
+    ``dim``; ``reduce="add"`` or ``"multiply"`` combines instead of overwriting.
 
     >>> import minigrad as mg
     >>> mg.zeros(2, 2).scatter(1, mg.tensor([[1], [0]]), 7.0).tolist()
@@ -121,10 +120,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, value: Any 
             raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
         if not s.ndim:
             s = s.expand(*index.shape)
-        if reduce == "multiply":
-            raise NotImplementedError("scatter: reduce='multiply' is not implemented in "
-                                      "minigrad yet")
-        return scatter_add(input, d, index, s)
+        return scatter_reduce(input, d, index, s, "sum" if reduce == "add" else "prod")
     if not input.ndim:
         return s.reshape(()) if arr.size else input
     return ScatterAlong.apply(input, s, index=arr, dim=d)
@@ -147,20 +143,18 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                    include_self: bool = True) -> Tensor:
-    """Combine ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` = "sum" or
-    "mean"; ``include_self=False`` leaves the old values out at the positions written to.
-    minigrad does not implement PyTorch's "prod", "amax" and "amin" reductions yet.
+    """Combine ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` = "sum",
+    "prod", "mean", "amax" or "amin"; ``include_self=False`` leaves the old values out at
+    the positions written to. As in PyTorch, amax/amin share the gradient equally among the
+    values that tie for the result.
 
     >>> import minigrad as mg
     >>> x = mg.tensor([0.0, 10.0])
-    >>> x.scatter_reduce(0, mg.tensor([0, 0, 1]), mg.tensor([1.0, 3.0, 2.0]), "mean").tolist()
-    [1.3333333730697632, 6.0]
+    >>> x.scatter_reduce(0, mg.tensor([0, 0, 1]), mg.tensor([1.0, 3.0, 2.0]), "amax").tolist()
+    [3.0, 10.0]
     """
     check_tensor(src, "scatter_reduce", "src")
-    if reduce in ("prod", "amax", "amin"):
-        raise NotImplementedError(f"scatter_reduce: reduce={reduce!r} is not implemented in "
-                                  "minigrad yet (only 'sum' and 'mean')")
-    if reduce not in ("sum", "mean"):
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise ValueError("scatter_reduce: reduce must be one of 'sum', 'prod', 'mean', "
                          f"'amax', 'amin', got {reduce!r}")
     d, arr = _check("scatter_reduce", input, dim, index, src)
@@ -175,6 +169,13 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     hits = ScatterAddAlong.apply(ones, index=arr, shape=shape, dim=d)  # writes per position
     hit = hits > 0
     base = input if include_self else where(hit, 0, input).astype(input.dtype)
+    if reduce in ("amax", "amin", "prod"):
+        pos = _flat_positions(xp, arr, d, shape)
+        order = xp.lexsort((s._data.reshape(-1), pos)) if reduce != "prod" else xp.argsort(
+            pos, kind="stable")
+        if reduce == "prod":
+            return _prod(input, s, hit, include_self, pos, order)
+        return _extreme(input, s, hit, include_self, pos, order, reduce == "amax")
     if reduce == "sum":
         return base + ScatterAddAlong.apply(s, index=arr, shape=shape, dim=d)
     if reduce == "mean":
@@ -184,3 +185,67 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
             return total / count
         return Tensor._make((total._data // count._data).astype(input.dtype), None)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _flat_positions(xp: Any, arr: Any, d: int, shape: tuple[int, ...]) -> Any:
+    """The flat position in an array of ``shape`` that each entry of ``index`` writes to."""
+    grids = _grids(xp, arr.shape)
+    grids[d] = arr
+    pos, stride = xp.zeros(arr.shape, dtype="int64"), 1
+    for i in range(len(shape) - 1, -1, -1):
+        pos = pos + grids[i] * stride
+        stride *= shape[i]
+    return pos.reshape(-1)
+
+
+def _extreme(input: Tensor, s: Tensor, hit: Tensor, include_self: bool, pos: Any,
+             order: Any, is_max: bool) -> Tensor:
+    """amax/amin: the value from sorting; the gradient from ``sum(ties) / count``, a linear
+    map with constant weights that equals the result (so it differentiates twice)."""
+    xp = input._backend.xp
+    x, v = input._data, s._data.reshape(-1)
+    if input.dtype.kind == "f":
+        fill = -xp.inf if is_max else xp.inf
+    else:
+        info = xp.iinfo(input.dtype)
+        fill = info.min if is_max else info.max
+    keep = xp.asarray(True) if include_self else ~hit._data
+    r = xp.where(keep, x, xp.asarray(fill, dtype=x.dtype)).reshape(-1)
+    ps, vs = pos[order], v[order]
+    edge = xp.concatenate([ps[1:] != ps[:-1], xp.ones(min(ps.size, 1), dtype=bool)])
+    if not is_max:  # the first of each group is its minimum
+        edge = xp.concatenate([xp.ones(min(ps.size, 1), dtype=bool), ps[1:] != ps[:-1]])
+    pick = xp.maximum if is_max else xp.minimum
+    r[ps[edge]] = pick(r[ps[edge]], vs[edge])
+    result = r.reshape(x.shape)
+    if input.dtype.kind != "f" or not (input.requires_grad or s.requires_grad):
+        return Tensor._make(result, None)
+    eq_self = x == result  # counted even when left out (PyTorch's tie count)
+    eq_src = (v == r[pos]).astype(x.dtype)
+    count = eq_self.astype(x.dtype).reshape(-1)
+    backend = input._backend
+    backend.scatter_add(count, pos, eq_src)
+    w_self = Tensor._make((eq_self & keep).astype(x.dtype) / count.reshape(x.shape), None)
+    w_src = Tensor._make((eq_src / count[pos]).reshape(s.shape), None)
+    flat = (s * w_src).reshape(-1)
+    expr = input * w_self + IndexAddInto.apply(flat, shape=(x.size,), key=(pos,)).reshape(
+        x.shape)
+    return Tensor._make(result, None) + (expr - expr.detach())
+
+
+def _prod(input: Tensor, s: Tensor, hit: Tensor, include_self: bool, pos: Any,
+          order: Any) -> Tensor:
+    """prod: multiply in rounds, each round writing at most once per position (so the
+    product rule, zeros included, comes from the multiplications)."""
+    xp = input._backend.xp
+    out = input if include_self else where(hit, 1, input).astype(input.dtype)
+    flat_out, flat_src = out.reshape(-1), s.reshape(-1)
+    ps = pos[order]
+    n = ps.size
+    rank = xp.arange(n) - xp.searchsorted(ps, ps)  # place within its group (ps is sorted)
+    for k in range(int(rank.max()) + 1 if n else 0):
+        sel = rank == k
+        factor = Tensor._make(xp.ones(flat_out.shape, dtype=input._data.dtype), None)
+        factor = index_put(factor, (ps[sel],), flat_src[(order[sel],)])
+        flat_out = flat_out * factor
+    return flat_out.reshape(input.shape)
