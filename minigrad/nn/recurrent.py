@@ -41,7 +41,7 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
         raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name} must be greater than zero" if minimum else
-                         f"{name} should be a positive integer or zero")
+                         f"{name} should be a positive integer or zero to disable projections")
     return value
 
 
