@@ -260,6 +260,34 @@ def _vectors(draw: Any) -> Case:
                 {"indexing": draw(st.sampled_from(["ij", "xy"]))})
 
 
+@st.composite
+def _unfold_case(draw: Any) -> Case:
+    c = draw(_dim_case())
+    n = c.arrays[0].shape[c.kwargs["dim"]]
+    return Case(c.arrays, {**c.kwargs, "size": draw(st.integers(0, n)),
+                           "step": draw(st.integers(1, 3))})
+
+
+def _np_unfold(a: np.ndarray, dim: int, size: int, step: int) -> np.ndarray:
+    d = dim % a.ndim
+    w = np.lib.stride_tricks.sliding_window_view(a, size, axis=d)
+    return np.take(w, np.arange(0, w.shape[d], step), axis=d)
+
+
+@st.composite
+def _accumulate_case(draw: Any) -> Case:
+    a = draw(mst.arrays((3, 4)))
+    i = np.array(draw(st.lists(st.integers(-3, 2), min_size=1, max_size=5)))
+    return Case((a, draw(mst.arrays(draw(st.sampled_from([(len(i), 4), (4,), ()]))))),
+                {"i": i})
+
+
+def _np_accumulate(a: np.ndarray, v: np.ndarray, i: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    np.add.at(out, i, np.broadcast_to(v, (len(i), 4)))
+    return out
+
+
 def _np_meshgrid(*xs: np.ndarray, indexing: str) -> tuple[np.ndarray, ...]:
     return tuple(np.meshgrid(*xs, indexing=indexing))
 
@@ -356,6 +384,12 @@ INDEX_SPECS = [
     _reduce_spec("amax"),
     _reduce_spec("amin"),
     _reduce_spec("prod"),
+    OpSpec("unfold", lambda a, dim, size, step: a.unfold(dim, size, step), _unfold_case(),
+           ref=_np_unfold),
+    OpSpec("index_put_accumulate",
+           lambda a, v, i: a.index_put((mg.tensor(i),), v, accumulate=True),
+           _accumulate_case(), ref=_np_accumulate,
+           torch=lambda a, v, i: a.index_put((_t(i),), v, accumulate=True)),
     OpSpec("flip", lambda a, dims: a.flip(dims), _dim_case().map(
         lambda c: Case(c.arrays, {"dims": (c.kwargs["dim"],)})),
            ref=lambda a, dims: np.flip(a, dims)),

@@ -94,6 +94,11 @@ def test_inplace_selection_methods() -> None:
     x.scatter_(1, mg.tensor([[1], [1]]), -1.0)
     x.scatter_add_(0, mg.tensor([[0, 0, 0]]), mg.ones(1, 3))
     assert x.tolist() == [[6.0, 0.0, 2.0], [8.0, -1.0, 4.0]]
+    x.index_put_((mg.tensor([0, 0]), mg.tensor([1, 1])), mg.tensor(1.0), accumulate=True)
+    x.index_put_((mg.tensor([1]),), mg.tensor(0.0))
+    assert x.tolist() == [[6.0, 2.0, 2.0], [0.0, 0.0, 0.0]]
+    with pytest.raises(IndexError, match="gather: an index in"):
+        x.gather(1, mg.tensor([[3]]))
 
 
 def test_selection_errors() -> None:

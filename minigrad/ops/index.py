@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad.errors import ShapeError
+from minigrad.errors import MinigradIndexError, ShapeError
 from minigrad.gradmath import register_math
 from minigrad.op import Op
 from minigrad.tensor import Tensor
@@ -143,17 +143,21 @@ def index(input: Tensor, key: Any) -> Tensor:
     return Index.apply(input, key=normalize_key(input, key))
 
 
-def index_put(input: Tensor, key: Any, value: Tensor) -> Tensor:
+def index_put(input: Tensor, key: Any, value: Any, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``input[key] = value`` (differentiable in both); ``value``
-    broadcasts to ``input[key]``'s shape. Where an index repeats, one of the written values
-    wins (NumPy's order: the last; PyTorch leaves it unspecified).
+    (a tensor or scalar) broadcasts to ``input[key]``'s shape. Where an index repeats, one of
+    the written values wins (NumPy's order: the last; PyTorch leaves it unspecified);
+    ``accumulate=True`` adds instead, repeated indices adding up (``Tensor.index_put``).
 
     >>> import minigrad as mg
     >>> mg.ops.index_put(mg.zeros(3), [0, 2], mg.tensor(1.0))
     tensor([1., 0., 1.], dtype=float32, device='cpu')
+    >>> mg.zeros(3).index_put((mg.tensor([0, 0]),), mg.tensor(1.0), accumulate=True).tolist()
+    [2.0, 0.0, 0.0]
     """
     check_tensor(input, "index_put")
-    check_tensor(value, "index_put", "value")
+    if not isinstance(value, Tensor):
+        value = Tensor._make(input._backend.xp.asarray(value, dtype=input.dtype), None)
     k = normalize_key(input, key, "index_put")
     target = _key_shape(input, k)
     lead = 0
@@ -172,6 +176,9 @@ def index_put(input: Tensor, key: Any, value: Tensor) -> Tensor:
                          f"{input.shape})")
     if value.dtype != input.dtype:
         value = value.astype(input.dtype)
+    if accumulate:
+        value = value.expand(*target) if tuple(value.shape) != tuple(target) else value
+        return input + IndexAddInto.apply(value, shape=tuple(input.shape), key=k)
     return IndexPut.apply(input, value, key=k)
 
 
@@ -207,7 +214,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
                          f"{input.shape} outside dim {d}")
     if index.numel() and not (int(index._data.min()) >= 0
                               and int(index._data.max()) < input.shape[d]):
-        raise ShapeError(f"gather: an index in [{int(index._data.min())}, "
+        raise MinigradIndexError(f"gather: an index in [{int(index._data.min())}, "
                          f"{int(index._data.max())}] is out of range for dim {d} with size "
                          f"{input.shape[d]} (input shape {input.shape})")
     return Gather.apply(input, index=index._data, dim=d)

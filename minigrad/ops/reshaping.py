@@ -31,7 +31,7 @@ __all__ = [
 #: bound onto Tensor by minigrad.tensor_methods.bind_ops (see minigrad/ops/__init__.py)
 TENSOR_METHODS = (
     "flip", "fliplr", "flipud", "moveaxis", "movedim", "narrow", "repeat", "repeat_interleave",
-    "roll", "swapaxes", "swapdims", "tile", "unflatten",
+    "roll", "swapaxes", "swapdims", "tile", "unflatten", "unfold",
 )
 
 
@@ -212,6 +212,31 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
             lead = (slice(None),) * d
             out = cat([out[(*lead, slice(n - s, n))], out[(*lead, slice(0, n - s))]], d)
     return out
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """``Tensor.unfold``: every window of ``size`` elements along ``dimension``, ``step``
+    apart; the windows replace that dim and their elements form a new last dim.
+
+    >>> import minigrad as mg
+    >>> mg.arange(5).unfold(0, 2, 2).tolist()
+    [[0, 1], [2, 3]]
+    """
+    check_tensor(input, "unfold")
+    d = normalize_dim(dimension, input.ndim, "unfold")
+    n = input.shape[d] if input.ndim else 1
+    if size < 0 or size > n:
+        raise ShapeError(f"unfold: size {size} must be in [0, {n}] (size of dim {d}, input "
+                         f"shape {input.shape})")
+    if step <= 0:
+        raise ValueError(f"unfold: step must be positive, got {step}")
+    if not input.ndim:
+        return input.reshape(1)
+    xp = input._backend.xp
+    windows = (n - size) // step + 1
+    idx = (xp.arange(windows) * step)[:, None] + xp.arange(size)[None, :]
+    out = Index.apply(input, key=(slice(None),) * d + (idx,))
+    return movedim(out, d + 1, -1)
 
 
 def repeat(input: Tensor, *sizes: Any) -> Tensor:

@@ -82,10 +82,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if bool((p.sum(1) <= 0).any()):
         raise ValueError("multinomial: invalid multinomial distribution (sum of "
                          "probabilities <= 0)")
-    if not replacement:
-        if n > k:
-            raise ValueError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) "
-                             f"samples without replacement ({n} > {k})")
+    if not replacement and n > k:
+        raise ValueError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) "
+                         f"samples without replacement ({n} > {k})")
     u = _draw(generator, input.device, "random", (p.shape[0], n if replacement else k))
     if replacement:  # inverse CDF
         cdf = xp.cumsum(p, axis=1)

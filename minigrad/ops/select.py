@@ -32,11 +32,11 @@ __all__ = [
 ]
 #: bound onto Tensor by minigrad.tensor_methods.bind_ops (see minigrad/ops/__init__.py)
 TENSOR_METHODS = (
-    "argwhere", "index_add", "index_fill", "index_select", "masked_fill", "masked_select",
-    "nonzero", "take", "take_along_dim",
+    "argwhere", "index_add", "index_fill", "index_put", "index_select", "masked_fill",
+    "masked_select", "nonzero", "take", "take_along_dim",
 )
 #: also bound as in-place ``<name>_`` methods
-INPLACE_METHODS = ("index_add", "index_fill", "masked_fill")
+INPLACE_METHODS = ("index_add", "index_fill", "index_put", "masked_fill")
 
 
 def _value(op: str, value: Any, ref: Tensor) -> Tensor:
