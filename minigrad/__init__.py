@@ -133,6 +133,7 @@ from minigrad.ops import (
     var,
     where,
 )
+from minigrad.printing import get_printoptions, set_printoptions
 from minigrad.random import (
     Generator,
     default_generator,
@@ -200,11 +201,11 @@ __all__ = [
     "amin",
     "arange",
     "argmax",
-    "as_tensor",
     "argmin",
     "autograd",
     "bitwise_and",
     "bitwise_not",
+    "as_tensor",
     "bitwise_or",
     "bitwise_xor",
     "bool",
@@ -315,8 +316,9 @@ __all__ = [
 __all__ += [  # the top-level surface of docs/pytorch-compat.md
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
     "IntTensor", "LongTensor", "ShortTensor", "Size", "accelerator", "backends", "device", "e",
-    "finfo", "half", "iinfo", "inf", "inference_mode", "int", "is_complex", "is_floating_point",
-    "is_inference_mode_enabled", "is_tensor", "nan", "numel", "pi", "short", "utils",
+    "finfo", "get_printoptions", "half", "iinfo", "inf", "inference_mode", "int", "is_complex",
+    "is_floating_point", "is_inference_mode_enabled", "is_tensor", "nan", "numel", "pi",
+    "set_printoptions", "short", "utils",
 ]
 __all__ += [name for fam in ops._FAMILIES for name in fam.__all__]
 

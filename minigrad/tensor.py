@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import dtypes, printing
 from minigrad import tensor_methods as _methods
 from minigrad.backends import Device, backend_for, backend_of, parse_device
 from minigrad.errors import AutogradError, DeviceError, MinigradTypeError
@@ -323,7 +323,7 @@ class Tensor(TensorMethods):
 
     def __repr__(self) -> str:
         arr = backend_of(self._data).to_numpy(self._data)
-        body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=200)
+        body = printing.format_array(arr, "tensor(")
         extra = f", dtype={self.dtype}, device='{self.device}'"
         if self.grad_fn is not None:
             extra += f", grad_fn={self.grad_fn!r}"

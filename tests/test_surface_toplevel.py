@@ -341,3 +341,43 @@ def test_finfo_default_and_iinfo_match_torch() -> None:
             mg.iinfo(bad_i)
     with pytest.raises(TypeError):
         torch.iinfo(torch.bool)
+
+
+# ----------------------------------------------------------------------------- printing
+
+
+@pytest.fixture()
+def printoptions() -> object:
+    yield mg.set_printoptions
+    mg.set_printoptions(profile="default")
+
+
+def test_set_printoptions(printoptions: object) -> None:
+    x = mg.tensor([1.23456789, 2.0, 1234.5])
+    default = repr(x)
+    mg.set_printoptions(precision=2)
+    assert "1.23," in repr(x) and "1.2346" not in repr(x)
+    mg.set_printoptions(sci_mode=True)
+    assert "1.23e+00" in repr(x) and "1.23e+03" in repr(x)
+    mg.set_printoptions(profile="default")
+    assert repr(x) == default and mg.get_printoptions()["threshold"] == 200
+    long = mg.arange(300)
+    assert "..." in repr(long)
+    mg.set_printoptions(threshold=float("inf"))
+    assert "..." not in repr(long) and "299" in repr(long)
+    mg.set_printoptions(threshold=10, edgeitems=1)
+    assert repr(long).startswith("tensor([  0, ..., 299]")
+    mg.set_printoptions(profile="short")
+    assert mg.get_printoptions()["precision"] == 2 and mg.get_printoptions()["edgeitems"] == 2
+    mg.set_printoptions(profile="full", linewidth=20)
+    lines = repr(mg.arange(30)).splitlines()  # the last line also holds dtype and device
+    assert len(lines) > 3 and max(len(line) for line in lines[:-1]) <= 20
+    with pytest.raises(ValueError, match="profile"):
+        mg.set_printoptions(profile="tiny")
+    torch = pytest.importorskip("torch")
+    torch.set_printoptions(profile="default")  # the names and profiles are PyTorch's
+    for kw in ({"precision": 3}, {"threshold": 5}, {"edgeitems": 1}, {"linewidth": 40},
+               {"sci_mode": False}, {"profile": "short"}, {"profile": "full"}):
+        torch.set_printoptions(**kw)
+        mg.set_printoptions(**kw)
+    torch.set_printoptions(profile="default")
