@@ -173,6 +173,9 @@ from minigrad.ops.sampling import *  # noqa: E402, F403
 from minigrad.ops.scatter import *  # noqa: E402, F403
 from minigrad.ops.select import *  # noqa: E402, F403
 from minigrad.ops.unary_math import *  # noqa: E402, F403
+from minigrad.ops.scan import *  # noqa: E402, F403
+from minigrad.ops.sorting import *  # noqa: E402, F403
+from minigrad.ops.counting import *  # noqa: E402, F403
 from minigrad.ops.norms import *  # noqa: E402, F403
 from minigrad.ops.linalg_dense import *  # noqa: E402, F403
 from minigrad import linalg  # noqa: E402

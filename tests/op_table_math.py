@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from op_specs import OpSpec, grid, unary
 from op_table import tt
 from op_table_linalg import LINALG_SPECS
+from op_table_scan import SCAN_SPECS
 
 import minigrad as mg
 
@@ -72,4 +73,4 @@ UNARY_MATH_SPECS = [
            torch=lambda a, decimals: tt().round(a, decimals=decimals), smooth=False),
 ]
 
-MATH_SPECS = UNARY_MATH_SPECS + LINALG_SPECS
+MATH_SPECS = UNARY_MATH_SPECS + LINALG_SPECS + SCAN_SPECS
