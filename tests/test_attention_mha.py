@@ -202,3 +202,51 @@ def test_second_order_through_multihead_attention(need_weights: bool) -> None:
         return mha(q, k, v, attn_mask=mask, need_weights=need_weights)[0]
 
     assert gradgradcheck(fn, (q, k, v, mask), atol=1e-4, rtol=1e-3)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("variant", ["packed", "separate", "static", "unbatched"])
+def test_functional_form_matches_pytorch(variant: str, need_weights: bool) -> None:
+    torch = pytest.importorskip("torch")
+    import minigrad.nn.functional as F
+
+    rng = np.random.default_rng(4)
+    kdim = 5 if variant == "separate" else E
+    lead = () if variant == "unbatched" else (N,)
+    arrays = {"q": rng.standard_normal((L, *lead, E)), "k": rng.standard_normal((S, *lead, kdim)),
+              "v": rng.standard_normal((S, *lead, kdim)), "b": rng.standard_normal(3 * E),
+              "wo": rng.standard_normal((E, E)), "bo": rng.standard_normal(E),
+              "mask": rng.standard_normal((L, S))}
+    if variant == "separate":
+        arrays |= {"wq": rng.standard_normal((E, E)), "wk": rng.standard_normal((E, kdim)),
+                   "wv": rng.standard_normal((E, kdim))}
+    else:
+        arrays["w"] = rng.standard_normal((3 * E, E))
+    if variant == "static":
+        arrays |= {"sk": rng.standard_normal((N * H, S, E // H)),
+                   "sv": rng.standard_normal((N * H, S, E // H))}
+
+    def run(lib: Any, t: dict[str, Any]) -> Any:
+        fn = (F if lib is mg else lib.nn.functional).multi_head_attention_forward
+        return fn(t["q"], t["k"], t["v"], E, H, t.get("w"), t["b"], None, None, False, 0.0,
+                  t["wo"], t["bo"], attn_mask=t["mask"], need_weights=need_weights,
+                  use_separate_proj_weight=variant == "separate", q_proj_weight=t.get("wq"),
+                  k_proj_weight=t.get("wk"), v_proj_weight=t.get("wv"),
+                  static_k=t.get("sk"), static_v=t.get("sv"))
+
+    ours = {k: mg.tensor(a, requires_grad=True) for k, a in arrays.items()}
+    theirs = {k: torch.tensor(a, requires_grad=True) for k, a in arrays.items()}
+    (out, w), (tout, tw) = run(mg, ours), run(torch, theirs)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10)
+    assert (w is None) == (tw is None)
+    if w is not None:
+        np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-10)
+    seed = rng.standard_normal(out.shape)
+    names = list(arrays)
+    grads = mg.grad([out], [ours[n] for n in names], [mg.tensor(seed)], allow_unused=True)
+    tgrads = torch.autograd.grad([tout], [theirs[n] for n in names], [torch.tensor(seed)],
+                                 allow_unused=True)
+    for name, g, tg in zip(names, grads, tgrads, strict=True):
+        expect = np.zeros(arrays[name].shape) if tg is None else tg.numpy()
+        got = np.zeros(arrays[name].shape) if g is None else g.numpy()
+        np.testing.assert_allclose(got, expect, rtol=1e-9, atol=1e-11, err_msg=name)

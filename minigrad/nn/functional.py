@@ -51,6 +51,7 @@ from minigrad.ops.activation_piecewise import (
 )
 from minigrad.ops.attention import scaled_dot_product_attention
 from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
+from minigrad.ops.embedding import embedding
 from minigrad.ops.linear import linear
 from minigrad.ops.loss import cross_entropy, nll_loss
 from minigrad.ops.loss_regression import (
@@ -81,6 +82,7 @@ __all__ = [
     "mse_loss", "nll_loss", "pad", "rbf", "relu", "scaled_dot_product_attention", "sigmoid",
     "smooth_l1_loss", "softmax", "subsample", "subsampling2d", "tanh",
 ]
+__all__ += ["embedding"]  # minigrad.ops.embedding
 __all__ += ["one_hot"]  # minigrad.ops.select
 __all__ += [  # activations and normalisation (minigrad.ops.activation*, .normalization)
     "celu", "celu_", "elu", "elu_", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",
@@ -118,4 +120,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
 def __getattr__(name: str) -> Any:
     if name == "batch_norm":  # lazy: minigrad.nn.normalization imports this module
         return importlib.import_module("minigrad.nn.normalization").batch_norm
+    if name == "multi_head_attention_forward":  # lazy: minigrad.nn.attention imports this
+        return importlib.import_module("minigrad.nn.attention").multi_head_attention_forward
     raise AttributeError(f"module 'minigrad.nn.functional' has no attribute {name!r}")
