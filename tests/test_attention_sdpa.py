@@ -226,3 +226,13 @@ def test_peak_memory_is_one_score_array_forward_and_two_backward() -> None:
         tracemalloc.stop()
     assert forward_peak < scores + small, forward_peak / scores
     assert peak < 2 * scores + 2 * small, peak / scores
+
+
+def test_empty_sequences_as_pytorch() -> None:
+    # no keys: every row is fully masked, so zeros (PyTorch 2.13); no queries: empty output
+    q, k, v = _t(2, 3, 4), _t(2, 0, 4), _t(2, 0, 5)
+    out = F.scaled_dot_product_attention(q, k, v)
+    assert out.shape == (2, 3, 5) and (out.detach().numpy() == 0).all()
+    out.sum().backward()
+    assert (q.grad.numpy() == 0).all()
+    assert F.scaled_dot_product_attention(_t(2, 0, 4), _t(2, 3, 4), _t(2, 3, 5)).shape == (2, 0, 5)

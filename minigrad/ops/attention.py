@@ -48,7 +48,10 @@ class ScaledDotProductAttention(Op):
                 s += mask[0]
             else:
                 s = s + mask[0]
-        top = s.max(axis=-1, keepdims=True)
+        if s.shape[-1]:
+            top = s.max(axis=-1, keepdims=True)
+        else:  # no keys at all: every row is fully masked
+            top = xp.full((*s.shape[:-1], 1), -math.inf, dtype=s.dtype)
         dead = top == -math.inf
         self.dead = dead if bool(dead.any()) else None
         if self.dead is not None:
