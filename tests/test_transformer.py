@@ -266,3 +266,46 @@ def test_errors() -> None:
         model(mg.randn(S, N, D + 1), mg.randn(T, N, D + 1))
     with pytest.raises(ValueError, match="is_causal"):
         nn.TransformerEncoderLayer(D, H, FF)(mg.randn(S, N, D), is_causal=True)
+
+
+def test_state_dict_moves_from_minigrad_to_pytorch() -> None:
+    torch = _torch()
+    ours = nn.Transformer(D, H, 1, 1, FF, batch_first=True, dtype=mg.float64).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.nn.Transformer(D, H, 1, 1, FF, batch_first=True,
+                                      dtype=torch.float64).eval()
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy())
+                            for k, v in ours.state_dict().items()})
+    rng = np.random.default_rng(6)
+    src, tgt = rng.standard_normal((N, S, D)), rng.standard_normal((N, T, D))
+    with torch.no_grad():
+        expect = theirs(torch.tensor(src), torch.tensor(tgt)).numpy()
+    got = ours(mg.tensor(src), mg.tensor(tgt)).detach().numpy()
+    np.testing.assert_allclose(got, expect, rtol=1e-10, atol=1e-12)
+
+
+def test_a_tiny_encoder_learns_to_copy_the_first_token() -> None:
+    # every position must output the first token's one-hot vector: only attention can do it
+    mg.manual_seed(0)
+    vocab, length = 4, 5
+    embed = nn.Linear(vocab + length, D)
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(D, H, 16, dropout=0.0,
+                                                           batch_first=True), 1)
+    head = nn.Linear(D, vocab)
+    params = [*embed.parameters(), *enc.parameters(), *head.parameters()]
+    opt = mg.optim.Adam(params, lr=0.01)
+    rng = np.random.default_rng(0)
+    position = np.broadcast_to(np.eye(length), (32, length, length))
+    losses = []
+    for _ in range(150):
+        tokens = rng.integers(0, vocab, (32, length))
+        x = np.concatenate([np.eye(vocab)[tokens], position], axis=-1)
+        logits = head(enc(embed(mg.tensor(x, dtype=mg.float32))))
+        target = mg.tensor(np.repeat(tokens[:, :1], length, axis=1).reshape(-1))
+        loss = F.cross_entropy(logits.reshape(-1, vocab), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[:10]) > 1.0 and np.mean(losses[-10:]) < 0.1, losses[-10:]
