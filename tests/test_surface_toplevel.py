@@ -381,3 +381,49 @@ def test_set_printoptions(printoptions: object) -> None:
         torch.set_printoptions(**kw)
         mg.set_printoptions(**kw)
     torch.set_printoptions(profile="default")
+
+
+# ----------------------------------------------------------------------------- torch.cuda extras
+
+
+def test_cuda_queries_without_a_gpu() -> None:
+    if mg.cuda.is_available():
+        pytest.skip("checks the answers on a machine without a GPU")
+    mg.cuda.manual_seed(1)  # silently nothing, as in PyTorch
+    mg.cuda.manual_seed_all(1)
+    assert mg.cuda.is_bf16_supported() is False
+    for call in (mg.cuda.current_device, mg.cuda.reset_peak_memory_stats,
+                 lambda: mg.cuda.set_device(0), mg.cuda.get_device_capability,
+                 lambda: mg.cuda.Event(enable_timing=True)):
+        with pytest.raises(mg.DeviceError, match="not available"):
+            call()
+
+
+@pytest.mark.gpu
+def test_cuda_device_control_on_a_gpu() -> None:
+    if not mg.cuda.is_available():
+        pytest.skip("no CUDA device")
+    mg.cuda.set_device(mg.device("cuda", 0))
+    assert mg.cuda.current_device() == 0 and parse_device("cuda") == mg.device("cuda", 0)
+    major, minor = mg.cuda.get_device_capability(0)
+    assert major >= 3 and minor >= 0
+    start, end = mg.cuda.Event(enable_timing=True), mg.cuda.Event(enable_timing=True)
+    start.record()
+    x = mg.ones(256, 256, device="cuda") @ mg.ones(256, 256, device="cuda")
+    end.record()
+    end.synchronize()
+    assert start.elapsed_time(end) >= 0 and end.query()
+    mg.cuda.reset_peak_memory_stats()
+    assert mg.cuda.max_memory_allocated() >= x.numel() * 4
+    with pytest.raises(ValueError, match="no CUDA device"):
+        mg.cuda.set_device(mg.cuda.device_count())
+    mg.manual_seed(0)
+    a = mg.rand(3, device="cuda").tolist()
+    mg.cuda.manual_seed(0)
+    assert mg.rand(3, device="cuda").tolist() == a
+    y = mg.zeros(2, device=mg.device("cuda")).random_(0, 5).bernoulli_(0.5)
+    assert y.device == "cuda" and mg.isclose(y, y).all().item()
+    assert mg.div(mg.tensor([7, -7], device="cuda"), 2, rounding_mode="trunc").tolist() == [3, -3]
+    assert mg.Tensor(2, 3, device="cuda").device == "cuda" and mg.cuda.FloatTensor(2).is_cuda
+    assert isinstance(mg.ones(1, device="cuda"), mg.cuda.FloatTensor)
+    assert mg.ones(1, device="cuda").type() == "minigrad.cuda.FloatTensor"

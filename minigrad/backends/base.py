@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-__all__ = ["Backend", "Device"]
+__all__ = ["Backend", "Device", "parse_device", "set_current_cuda"]
 
 
 _DEVICE_TYPES = ("cpu", "cuda")
@@ -90,18 +90,27 @@ class Device:
 
 
 _CPU = Device("cpu")
-_CUDA0 = Device("cuda", 0)
+#: the device a bare "cuda" means: cuda:0 until ``mg.cuda.set_device`` picks another
+_CURRENT_CUDA = [Device("cuda", 0)]
+
+
+def set_current_cuda(index: int) -> None:
+    """Make a bare ``"cuda"`` mean ``cuda:<index>`` (``mg.cuda.set_device``)."""
+    _CURRENT_CUDA[0] = Device("cuda", index)
 
 
 def parse_device(device: str | int | Device | None) -> Device:
     """Turn ``"cpu"``, ``"cuda"``, ``"cuda:1"``, an int (a CUDA index) or a :class:`Device`
-    into a :class:`Device` with its index filled in for CUDA (``"cuda"`` is ``cuda:0``)."""
+    into a :class:`Device` with its index filled in for CUDA (``"cuda"`` is the current CUDA
+    device: ``cuda:0`` unless ``mg.cuda.set_device`` chose another)."""
     if isinstance(device, Device):
-        return _CUDA0 if device.type == "cuda" and device.index is None else device
+        if device.type == "cuda" and device.index is None:
+            return _CURRENT_CUDA[0]
+        return device
     if device is None or device == "cpu":
         return _CPU
     if device == "cuda":
-        return _CUDA0
+        return _CURRENT_CUDA[0]
     if not isinstance(device, (str, int)) or isinstance(device, bool):
         raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {device!r}")
     return parse_device(Device(device))
