@@ -163,7 +163,7 @@ def _repeat_heads(op: str, query: Tensor, t: Tensor, name: str) -> Tensor:
     return t.unsqueeze(-3).expand(*lead, hq // h, s, e).reshape(*lead[:-1], hq, s, e)
 
 
-def _additive_mask(attn_mask: Any, query: Tensor, L: int, S: int) -> Tensor:
+def _additive_mask(attn_mask: Any, query: Tensor) -> Tensor:
     """``attn_mask`` as a float mask added to the scores (bool: True takes part)."""
     mask = check_tensor(attn_mask, _OP, "attn_mask")
     if mask.dtype.kind == "b":
@@ -211,7 +211,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if is_causal:
         causal = xp.tril(xp.ones((L, S), dtype=bool))
         attn_mask = Tensor._make(causal, None)
-    masks = () if attn_mask is None else (_additive_mask(attn_mask, query, L, S),)
+    masks = () if attn_mask is None else (_additive_mask(attn_mask, query),)
     try:
         batch = broadcast_shapes(_OP, query.shape[:-2], key.shape[:-2])
         scores = broadcast_shapes(_OP, (*batch, L, S), *(t.shape for t in masks))
