@@ -12,6 +12,7 @@ tensor([3., 3., 3.], dtype=float32, device='cpu')
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from minigrad.errors import AutogradError
@@ -50,8 +51,19 @@ def _forwarding_method(name: str, fn: Any) -> Any:
 
     method.__name__ = name
     method.__qualname__ = f"Tensor.{name}"
-    method.__doc__ = fn.__doc__
+    method.__doc__ = _method_doc(name, fn)
     return method
+
+
+def _method_doc(name: str, fn: Any) -> str:
+    """The function's summary paragraph and a pointer to it (its examples stay with the
+    function, so doctests run once)."""
+    summary = (fn.__doc__ or "").strip().split("\n\n")[0]
+    top = sys.modules.get("minigrad")
+    fname = getattr(fn, "__name__", name)
+    public = top is not None and getattr(top, fname, None) is fn
+    target = f"minigrad.{fname}" if public else f"{fn.__module__}.{fname}"
+    return f"{summary}\n\nThe method form of :func:`{target}` (this tensor is ``input``)."
 
 
 def _inplace_method(name: str, fn: Any) -> Any:
@@ -236,56 +248,8 @@ class TensorMethods(TensorBasics):
         return _ops.matmul(self, other)
 
     # ---------------------------------------------------------------- reductions
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.sum(self, dim, keepdim)
-
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.mean(self, dim, keepdim)
-
-    def prod(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.prod(self, dim, keepdim)
-
-    def amax(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.amax(self, dim, keepdim)
-
-    def amin(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.amin(self, dim, keepdim)
-
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.max(self, dim, keepdim)
-
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.min(self, dim, keepdim)
-
-    def argmax(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.argmax(self, dim, keepdim)
-
-    def argmin(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.argmin(self, dim, keepdim)
-
-    def var(self, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Any:
-        return _ops.var(self, dim, correction=correction, keepdim=keepdim)
-
-    def std(self, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Any:
-        return _ops.std(self, dim, correction=correction, keepdim=keepdim)
-
-    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _ops.logsumexp(self, dim, keepdim)
-
-    def any(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """A bool tensor: is any element non-zero (over ``dim``, all dims by default)?"""
-        return self._reduce_bool("any", dim, keepdim)
-
-    def all(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """A bool tensor: are all elements non-zero (over ``dim``, all dims by default)?"""
-        return self._reduce_bool("all", dim, keepdim)
-
-    def _reduce_bool(self, name: str, dim: Any, keepdim: bool) -> Any:
-        from minigrad.ops._util import normalize_dims
-
-        axis = None if dim is None else normalize_dims(dim, self.ndim, name)
-        arr = getattr(self._backend.xp, name)(self._data, axis=axis, keepdims=keepdim)
-        return type(self)._make(self._backend.xp.asarray(arr), None)
+    # sum, mean, max, var, all, any … are bound from the table in minigrad/ops/reduce_more.py,
+    # so they share the functions' keyword aliases (axis=, keepdims=, unbiased=, dtype=)
 
     # ---------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Any:
