@@ -1,5 +1,5 @@
-"""Op specs, activations and normalisation: forward against NumPy, gradients, second order
-and PyTorch (registered in test_ops_table.py like the other tables)."""
+"""Op specs, activations, normalisation and embedding: forward against NumPy, gradients,
+second order and PyTorch (registered in test_ops_table.py like the other tables)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from op_specs import Case, OpSpec, distinct, unary
 from op_table import tt
 
+import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.testing import strategies as mst
 
@@ -189,3 +190,17 @@ NORM_SPECS = [
            _instance_case(), ref=_np_instance,
            torch=lambda a, w, b, **kw: _tf().instance_norm(a, weight=w, bias=b, **kw)),
 ]
+
+
+@st.composite
+def _embedding_case(draw: Any) -> Case:
+    rows, dim = draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    index_shape = draw(mst.shapes(min_dims=0, max_dims=2, min_side=0, max_side=4))
+    index = draw(mst.arrays(index_shape, dtype="int64", min_value=0, max_value=rows - 1))
+    return Case((draw(mst.arrays((rows, dim))),), {"index": index})
+
+
+NORM_SPECS.append(OpSpec(
+    "embedding", lambda w, index: F.embedding(mg.tensor(index, device=w.device), w),
+    _embedding_case(), ref=lambda w, index: w[index],
+    torch=lambda w, index: _tf().embedding(tt().as_tensor(index), w)))

@@ -40,6 +40,7 @@ from minigrad.nn.attention import MultiheadAttention
 from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import Conv2d
 from minigrad.nn.dropout import Dropout
+from minigrad.nn.embedding import Embedding
 from minigrad.nn.hooks import RemovableHandle
 from minigrad.nn.layer_norm import (
     GroupNorm,
@@ -74,6 +75,7 @@ __all__ = [
     "Sigmoid", "Softmax", "StateDictError", "Subsampling2d", "Tanh", "Unflatten", "functional",
     "init",
 ]
+__all__ += ["Embedding"]
 __all__ += [  # activations and per-sample normalisation
     "CELU", "ELU", "GELU", "GLU", "SELU", "GroupNorm", "Hardshrink", "Hardsigmoid", "Hardswish",
     "Hardtanh", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "LogSigmoid",
