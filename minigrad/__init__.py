@@ -166,6 +166,7 @@ from minigrad.ops.activation import *  # noqa: E402, F403
 from minigrad.ops.activation_piecewise import *  # noqa: E402, F403
 from minigrad.ops.closeness import *  # noqa: E402, F403
 from minigrad.ops.named import *  # noqa: E402, F403
+from minigrad.ops.broadcasting import *  # noqa: E402, F403
 from minigrad.ops.joining import *  # noqa: E402, F403
 from minigrad.ops.normalization import *  # noqa: E402, F403
 from minigrad.ops.reshaping import *  # noqa: E402, F403

@@ -27,6 +27,7 @@ from op_table_math import MATH_SPECS
 from op_table_more import MORE_SPECS
 from op_table_rnn import RNN_SPECS
 from op_table_named import NAMED_SPECS
+from op_table_reshape import RESHAPE_SPECS
 
 import minigrad as mg
 from minigrad.testing import gradcheck, gradgradcheck
@@ -34,7 +35,7 @@ from minigrad.testing import gradcheck, gradgradcheck
 SPECS = ELEMENTWISE_SPECS + MORE_SPECS + ATTENTION_SPECS + MATH_SPECS
 SPECS += ACTIVATION_SPECS + NORM_SPECS
 SPECS += RNN_SPECS
-SPECS += INDEX_SPECS
+SPECS += INDEX_SPECS + RESHAPE_SPECS
 SMOOTH = [s for s in SPECS if s.smooth]
 CORE_OPS_COVERED = {s.name for s in SPECS}
 SPECS += NAMED_SPECS

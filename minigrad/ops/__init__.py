@@ -95,13 +95,13 @@ from minigrad.ops import linalg  # noqa: E402
 from minigrad.ops import diagonal  # noqa: E402
 from minigrad.ops import closeness, named
 
-from minigrad.ops import joining, reshaping, sampling, scatter, select  # noqa: E402
+from minigrad.ops import broadcasting, joining, reshaping, sampling, scatter, select  # noqa: E402
 
 _FAMILIES: tuple = (unary_math, scan, sorting, counting,
                        norms, linalg_dense,
                        einsum, linalg, diagonal,
                       activation, activation_piecewise, normalization, named, closeness,
-                      joining, reshaping, sampling, scatter, select)
+                      broadcasting, joining, reshaping, sampling, scatter, select)
 
 #: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops
 TENSOR_METHODS: dict = {

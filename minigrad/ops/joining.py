@@ -198,7 +198,7 @@ def hstack(tensors: Sequence[Tensor]) -> Tensor:
     >>> mg.hstack([mg.ones(2, 1), mg.zeros(2, 2)]).shape, mg.hstack([mg.ones(2), mg.ones(1)]).shape
     (Size([2, 3]), Size([3]))
     """
-    from .reshaping import atleast_1d
+    from .broadcasting import atleast_1d
 
     ts = [atleast_1d(t) for t in _tensors("hstack", tensors)]
     return cat(ts, 0 if ts[0].ndim == 1 else 1)
@@ -211,7 +211,7 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
     >>> mg.vstack([mg.ones(3), mg.zeros(3)]).shape
     Size([2, 3])
     """
-    from .reshaping import atleast_2d
+    from .broadcasting import atleast_2d
 
     return cat([atleast_2d(t) for t in _tensors("vstack", tensors)], 0)
 
