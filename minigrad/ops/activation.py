@@ -169,7 +169,14 @@ for _name, _cls in [("gelu", Gelu), ("silu", Silu), ("softplus", Softplus), ("el
 
 # ---------------------------------------------------------------------------- helpers
 def float_input(input: Any, op: str) -> Tensor:
-    """``input`` if it is a floating-point Tensor, else a clear error (as PyTorch's)."""
+    """``input`` if it is a floating-point Tensor, else a clear error (as PyTorch's).
+
+    >>> import minigrad as mg
+    >>> float_input(mg.tensor([1, 2]), "gelu")
+    Traceback (most recent call last):
+    ...
+    minigrad.errors.MinigradTypeError: gelu: expected a floating-point input, got dtype int64
+    """
     check_tensor(input, op)
     if input.dtype.kind != "f":
         raise MinigradTypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
