@@ -89,9 +89,10 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if replacement:  # inverse CDF
         cdf = xp.cumsum(p, axis=1)
         cdf /= cdf[:, -1:]
-        out = xp.stack([xp.searchsorted(c, r, side="right") for c, r in zip(cdf, u,
-                                                                               strict=True)])
-        out = xp.minimum(out, k - 1)
+        shift = xp.arange(p.shape[0])[:, None]  # row i searches in [i, i + 1]: one call
+        out = xp.searchsorted((cdf + shift).ravel(), (u + shift).ravel(), side="right")
+        last = k - 1 - xp.argmax(p[:, ::-1] > 0, axis=1)[:, None]  # last non-zero weight
+        out = xp.minimum(out.reshape(u.shape) - shift * k, last)
     else:  # exponential race: the smallest -log(u)/p come first (zero weights last)
         with input._backend.errstate(divide="ignore"):
             keys = -xp.log1p(-u) / p
