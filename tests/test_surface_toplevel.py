@@ -64,6 +64,9 @@ def test_device_objects_are_accepted_where_strings_are() -> None:
         assert t.device == cpu
     net = mg.nn.Linear(2, 2).to(cpu)
     assert net.weight.device == cpu
+    if not mg.cuda.is_available():  # an int is a CUDA index for modules too (model.to(rank))
+        with pytest.raises(mg.DeviceError):
+            net.to(0)
     assert parse_device(mg.device("cuda")) == mg.device("cuda", 0)
     assert parse_device(mg.device("cuda")).index == 0  # placement always has an index
 

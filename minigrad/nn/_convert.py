@@ -27,7 +27,7 @@ def _parse(args: tuple[Any, ...], device: Any, dtype: Any) -> tuple[Any, Any]:
     for a in args:
         if isinstance(a, Tensor):
             device, dtype = a.device, a.dtype
-        elif isinstance(a, (str, Device)):
+        elif isinstance(a, (str, Device)) or (isinstance(a, int) and not isinstance(a, bool)):
             device = a
         else:
             dtype = a
