@@ -12,7 +12,7 @@ from typing import Any
 
 from minigrad.errors import DeviceError, MinigradTypeError
 from minigrad.grad_mode import enable_grad
-from minigrad.optim.optimizer import writable_data
+from minigrad.optim.optimizer import grad_data, writable_data
 from minigrad.tensor import Tensor
 
 __all__ = ["FlatParams", "as_array", "as_tensor", "dot", "max_abs", "to_float"]
@@ -58,7 +58,7 @@ class FlatParams:
         xp = self.xp
         parts = [
             xp.zeros(p.numel(), dtype=self.dtype) if p.grad is None
-            else p.grad._data.reshape(-1).astype(self.dtype, copy=False)
+            else grad_data(self.op, p).reshape(-1).astype(self.dtype, copy=False)
             for p in self.params
         ]
         return xp.concatenate(parts) if len(parts) > 1 else parts[0].copy()

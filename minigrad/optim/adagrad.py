@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
+from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
 
 __all__ = ["Adagrad"]
 
@@ -71,7 +71,8 @@ class Adagrad(Optimizer):
                 if p.grad is None:
                     continue
                 xp = p._backend.xp
-                g = -p.grad._data if group["maximize"] else p.grad._data
+                g = grad_data(type(self).__name__, p)
+                g = -g if group["maximize"] else g
                 state = self.param_state(p)
                 if not state:
                     state.update(step=0, sum=zeros_state(p, group["initial_accumulator_value"]))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_nonneg, check_range, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
+from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
 
 __all__ = ["Adam", "AdamW"]
 
@@ -79,7 +79,8 @@ class Adam(Optimizer):
                 if p.grad is None:
                     continue
                 xp = p._backend.xp
-                g = -p.grad._data if maximize else p.grad._data
+                g = grad_data(type(self).__name__, p)
+                g = -g if maximize else g
                 state = self.param_state(p)
                 if not state:
                     state["step"] = 0

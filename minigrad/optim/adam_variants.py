@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_betas, check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data, zeros_state
+from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
 from minigrad.tensor import Tensor
 
 __all__ = ["Adamax", "NAdam", "RAdam"]
@@ -78,7 +78,8 @@ class Adamax(Optimizer):
                 if p.grad is None:
                     continue
                 xp = p._backend.xp
-                g = -p.grad._data if group["maximize"] else p.grad._data
+                g = grad_data(type(self).__name__, p)
+                g = -g if group["maximize"] else g
                 state = self.param_state(p)
                 if not state:
                     state["step"] = 0
@@ -150,7 +151,8 @@ class NAdam(Optimizer):
                 if p.grad is None:
                     continue
                 xp = p._backend.xp
-                g = -p.grad._data if group["maximize"] else p.grad._data
+                g = grad_data(type(self).__name__, p)
+                g = -g if group["maximize"] else g
                 state = self.param_state(p)
                 if not state:
                     state["step"] = 0
@@ -230,7 +232,8 @@ class RAdam(Optimizer):
                 if p.grad is None:
                     continue
                 xp = p._backend.xp
-                g = -p.grad._data if group["maximize"] else p.grad._data
+                g = grad_data(type(self).__name__, p)
+                g = -g if group["maximize"] else g
                 state = self.param_state(p)
                 if not state:
                     state["step"] = 0

@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from minigrad.creation import tensor
-from minigrad.errors import MinigradTypeError, ShapeError
+from minigrad.errors import DeviceError, MinigradTypeError, ShapeError
 from minigrad.grad_mode import enable_grad
 from minigrad.nn.hooks import RemovableHandle
 from minigrad.tensor import Tensor
 
-__all__ = ["Optimizer", "ParamsT"]
+__all__ = ["Optimizer", "ParamsT", "grad_data"]
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -38,6 +38,43 @@ def zeros_state(p: Tensor, fill: float = 0.0) -> Tensor:
     xp = p._backend.xp
     arr = xp.zeros_like(p._data) if fill == 0 else xp.full_like(p._data, fill)
     return Tensor._make(arr, None)
+
+
+def grad_data(op: str, p: Tensor) -> Any:
+    """``p.grad``'s array, checked against ``p`` (shape, dtype, device) before a step uses it.
+
+    The ``.grad`` setter checks what is assigned, but ``p.grad.data = ...`` or an in-place
+    ``resize`` bypasses it; a wrong gradient must raise here rather than broadcast into ``p``.
+
+    >>> import minigrad as mg
+    >>> w = mg.zeros(3, requires_grad=True); w.grad = mg.zeros(3)
+    >>> w.grad.data = mg.zeros(1)
+    >>> try:
+    ...     grad_data("SGD", w)
+    ... except mg.ShapeError as e:
+    ...     print(e)
+    SGD.step: a parameter of shape (3,) has a gradient of shape (1,); gradients must have \
+the parameter's shape
+    """
+    g = p._grad._data
+    if g.shape != p._data.shape:
+        raise ShapeError(
+            f"{op}.step: a parameter of shape {tuple(p._data.shape)} has a gradient of shape "
+            f"{tuple(g.shape)}; gradients must have the parameter's shape"
+        )
+    if g.dtype != p._data.dtype:
+        raise MinigradTypeError(
+            f"{op}.step: a parameter of dtype {p._data.dtype} (shape {tuple(p._data.shape)}) "
+            f"has a gradient of dtype {g.dtype}; gradients must have the parameter's dtype"
+        )
+    if type(g) is not type(p._data) or getattr(g, "device", None) != getattr(
+        p._data, "device", None
+    ):
+        raise DeviceError(
+            f"{op}.step: a parameter on {p.device} (shape {tuple(p._data.shape)}) has a "
+            f"gradient on {p._grad.device}; gradients must be on the parameter's device"
+        )
+    return g
 
 
 def writable_data(p: Tensor) -> Any:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, writable_data
+from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data
 from minigrad.tensor import Tensor
 
 __all__ = ["SGD"]
@@ -68,7 +68,8 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d = -p.grad._data if maximize else p.grad._data
+                d = grad_data(type(self).__name__, p)
+                d = -d if maximize else d
                 if wd != 0:
                     d = d + wd * p._data
                 if mom != 0:
