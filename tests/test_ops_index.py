@@ -28,6 +28,7 @@ def _torch() -> Any:
     (1.5, IndexError, ["float"]),
     ((slice(None, None, -1),), ValueError, ["step must be positive"]),
     ([[0, 1], [1]], IndexError, ["rectangular"]),
+    ([slice(None), 0], IndexError, ["only ints or bools", "tuple"]),
 ])
 def test_bad_keys_raise_clear_errors(key: object, error: type, words: list[str]) -> None:
     x = mg.ones(2, 3)

@@ -80,8 +80,13 @@ def _array_part(x: Tensor, k: Any, op: str) -> Any:
     else:
         if isinstance(k, range):
             k = list(k)
-        if isinstance(k, list) and any(isinstance(e, Tensor) for e in _flat(k)):
-            k = [e.tolist() if isinstance(e, Tensor) else e for e in k]
+        if isinstance(k, list):
+            flat = _flat(k)
+            if any(e is None or e is Ellipsis or isinstance(e, slice) for e in flat):
+                raise MinigradIndexError(f"{op}: a list index holds only ints or bools, got "
+                                         f"{k!r}; index several dims with a tuple: x[a, b]")
+            if any(isinstance(e, Tensor) for e in flat):
+                k = [e.tolist() if isinstance(e, Tensor) else e for e in k]
         try:
             arr = xp.asarray(k)
         except (ValueError, TypeError):
