@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from op_specs import OpSpec, grid, unary
+from op_specs import Case, OpSpec, distinct, grid, unary
 from op_table import tt
 from op_table_linalg import LINALG_SPECS
 from op_table_scan import SCAN_SPECS
 
 import minigrad as mg
+from minigrad.testing import strategies as mst
 
 __all__ = ["MATH_SPECS"]
 
@@ -73,4 +74,78 @@ UNARY_MATH_SPECS = [
            torch=lambda a, decimals: tt().round(a, decimals=decimals), smooth=False),
 ]
 
-MATH_SPECS = UNARY_MATH_SPECS + LINALG_SPECS + SCAN_SPECS
+@st.composite
+def _nan_case(draw: Any) -> Case:
+    """An array with some NaNs, a dim and keepdim; index 0 along dim 0 is never NaN, so every
+    reduced slice keeps a number (nanmean of an all-NaN slice is 0/0)."""
+    a = draw(mst.arrays(mst.shapes(min_dims=1, max_dims=3)))
+    holes = draw(mst.arrays(a.shape, dtype="bool"))
+    holes[0] = False
+    a = np.where(holes, np.nan, a)
+    return Case((a,), {"dim": draw(st.sampled_from([None, 0])), "keepdim": draw(st.booleans())})
+
+
+@st.composite
+def _reduce_alias_case(draw: Any, min_side: int = 1) -> Case:
+    shape = draw(mst.shapes(min_dims=1, max_dims=3, min_side=min_side))
+    a = draw(distinct(st.just(shape)))
+    dim = draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1),
+                         st.permutations(range(len(shape))).map(lambda p: tuple(p[:2]))))
+    return Case((a,), {"dim": dim, "keepdim": draw(st.booleans()),
+                       "unbiased": draw(st.booleans())})
+
+
+def _axis(dim: Any) -> Any:
+    return list(dim) if isinstance(dim, tuple) else dim  # dim as a list is accepted too
+
+
+def _np_var_mean(a: np.ndarray, dim: Any, keepdim: bool, unbiased: bool) -> tuple:
+    return (np.var(a, axis=dim, ddof=int(unbiased), keepdims=keepdim),
+            np.mean(a, axis=dim, keepdims=keepdim))
+
+
+def _torch_var_mean(a: Any, dim: Any, keepdim: bool, unbiased: bool) -> tuple:
+    return tuple(tt().var_mean(a, dim, unbiased=unbiased, keepdim=keepdim))
+
+
+def _np_nanmean(a: np.ndarray, dim: Any, keepdim: bool) -> np.ndarray:
+    return np.nansum(a, axis=dim, keepdims=keepdim) / np.sum(~np.isnan(a), axis=dim,
+                                                              keepdims=keepdim)
+
+
+REDUCE_SPECS = [
+    OpSpec("var_mean_aliases",
+           lambda a, dim, keepdim, unbiased: mg.var_mean(a, axis=_axis(dim), keepdims=keepdim,
+                                                         unbiased=unbiased),
+           _reduce_alias_case(min_side=2), ref=_np_var_mean, torch=_torch_var_mean),
+    OpSpec("std_aliases",
+           lambda a, dim, keepdim, unbiased: a.std(axis=_axis(dim), keepdims=keepdim,
+                                                   unbiased=unbiased),
+           _reduce_alias_case(min_side=2),
+           ref=lambda a, dim, keepdim, unbiased: np.std(a, axis=dim, ddof=int(unbiased),
+                                                        keepdims=keepdim),
+           torch=lambda a, dim, keepdim, unbiased: tt().std(a, dim, unbiased=unbiased,
+                                                            keepdim=keepdim)),
+    OpSpec("sum_aliases",
+           lambda a, dim, keepdim, unbiased: a.sum(axis=_axis(dim), keepdims=keepdim),
+           _reduce_alias_case(),
+           ref=lambda a, dim, keepdim, unbiased: np.sum(a, axis=dim, keepdims=keepdim),
+           torch=lambda a, dim, keepdim, unbiased: tt().sum(
+               a, tuple(range(a.ndim)) if dim is None else dim, keepdim=keepdim)),
+    OpSpec("aminmax", lambda a, dim, keepdim: tuple(a.aminmax(dim=dim, keepdim=keepdim)),
+           st.builds(lambda a, keepdim: Case((a,), {"dim": 0, "keepdim": keepdim}), distinct(),
+                     st.booleans()),
+           ref=lambda a, dim, keepdim: (np.min(a, dim, keepdims=keepdim),
+                                        np.max(a, dim, keepdims=keepdim)),
+           torch=lambda a, dim, keepdim: tuple(tt().aminmax(a, dim=dim, keepdim=keepdim)),
+           smooth=False),
+    OpSpec("nansum", lambda a, dim, keepdim: a.nansum(dim, keepdim), _nan_case(),
+           ref=lambda a, dim, keepdim: np.nansum(a, axis=dim, keepdims=keepdim),
+           torch=lambda a, dim, keepdim: tt().nansum(
+               a, tuple(range(a.ndim)) if dim is None else dim, keepdim=keepdim)),
+    OpSpec("nanmean", lambda a, dim, keepdim: mg.nanmean(a, dim, keepdim), _nan_case(),
+           ref=_np_nanmean,
+           torch=lambda a, dim, keepdim: tt().nanmean(a, dim, keepdim=keepdim)),
+]
+
+MATH_SPECS = UNARY_MATH_SPECS + REDUCE_SPECS + LINALG_SPECS + SCAN_SPECS

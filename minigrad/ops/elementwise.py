@@ -55,7 +55,7 @@ def _make_unary(name: str) -> tuple[type[Op], Callable[[Tensor], Tensor]]:
 
 def make_unary(
     name: str, fwd: Callable[..., Any], bwd: Callable[..., Any], saves: str,
-    keep_int: bool = False, module: str = __name__,
+    keep_int: bool = False, module: str = __name__, example: float = 0.5,
 ) -> tuple[type[Op], Callable[[Tensor], Tensor]]:
     """One table row as a named Op class and its public function (registered for ``m``).
 
@@ -86,7 +86,7 @@ def make_unary(
     public.__name__ = public.__qualname__ = name
     public.__doc__ = (
         f"Elementwise ``{name}``, differentiable.\n\n"
-        f">>> import minigrad as mg\n>>> mg.{name}(mg.tensor([0.5])).shape\nSize([1])\n"
+        f">>> import minigrad as mg\n>>> mg.{name}(mg.tensor([{example}])).shape\nSize([1])\n"
     )
     return fn_cls, public
 

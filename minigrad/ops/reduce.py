@@ -9,7 +9,10 @@ tensor([[0. , 0.5],
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import builtins
+import functools
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
 from minigrad import dtypes
 from minigrad.errors import ShapeError
@@ -23,6 +26,31 @@ __all__ = [
     "amax", "amin", "argmax", "argmin", "logsumexp", "max", "mean", "min", "prod", "std",
     "sum", "var",
 ]
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: PyTorch's (and NumPy's) keyword spellings, resolved for every reduction in one place
+_ALIASES = (("axis", "dim"), ("keepdims", "keepdim"))
+
+
+def reduction_args(fn: _F) -> _F:
+    """Let reduction ``fn`` accept ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``.
+
+    >>> import minigrad as mg
+    >>> mg.sum(mg.ones(2, 3), axis=1, keepdims=True).shape
+    Size([2, 1])
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for alias, name in _ALIASES:
+            if alias in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{fn.__name__}: got both `{name}` and its alias `{alias}`")
+                kwargs[name] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class _Reduction(Op):
@@ -160,26 +188,33 @@ def _reduce(fn_cls: type[Op], op: str, input: Tensor, dim: Any, keepdim: bool) -
     return fn_cls.apply(input, dim=dims, keepdim=bool(keepdim))
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Sum over ``dim`` (all axes when None); bool and int tensors sum to int64.
+@reduction_args
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Sum over ``dim`` (all axes when None); bool and int tensors sum to int64; ``dtype``
+    casts the input first.
 
     >>> import minigrad as mg
     >>> mg.sum(mg.ones(2, 3), dim=1)
     tensor([3., 3.], dtype=float32, device='cpu')
     """
-    if isinstance(input, Tensor) and input._data.dtype.kind in "biu":
+    if dtype is not None:
+        input = check_tensor(input, "sum").astype(dtype)
+    elif isinstance(input, Tensor) and input._data.dtype.kind in "biu":
         input = input.astype(dtypes.int64)
     return _reduce(Sum, "sum", input, dim, keepdim)
 
 
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Mean over ``dim``; as PyTorch, integer input is an error (cast it first).
+@reduction_args
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Mean over ``dim``; as PyTorch, integer input is an error unless ``dtype`` casts it.
 
     >>> import minigrad as mg
-    >>> mg.mean(mg.tensor([1.0, 2.0, 6.0]))
+    >>> mg.mean(mg.tensor([1, 2, 6]), dtype=mg.float32)
     tensor(3., dtype=float32, device='cpu')
     """
     check_tensor(input, "mean")
+    if dtype is not None:
+        input = input.astype(dtype)
     if input._data.dtype.kind != "f":
         raise TypeError(
             f"mean: input dtype should be floating point, got {input.dtype}; use .float()"
@@ -187,16 +222,20 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return _reduce(Mean, "mean", input, dim, keepdim)
 
 
-def prod(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+@reduction_args
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Product over ``dim``; the gradient is exact also where elements are zero.
 
     >>> import minigrad as mg
     >>> mg.prod(mg.tensor([2.0, 3.0]))
     tensor(6., dtype=float32, device='cpu')
     """
+    if dtype is not None:
+        input = check_tensor(input, "prod").astype(dtype)
     return _reduce(Prod, "prod", input, dim, keepdim)
 
 
+@reduction_args
 def amax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Largest value over ``dim``; tied maxima share the gradient evenly.
 
@@ -207,6 +246,7 @@ def amax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return _reduce(Amax, "amax", input, dim, keepdim)
 
 
+@reduction_args
 def amin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Smallest value over ``dim``; tied minima share the gradient evenly.
 
@@ -217,6 +257,7 @@ def amin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return _reduce(Amin, "amin", input, dim, keepdim)
 
 
+@reduction_args
 def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, exact for large magnitudes.
 
@@ -250,6 +291,7 @@ def _arg(input: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
     return Tensor._make(xp.asarray(out, dtype="int64"), None)
 
 
+@reduction_args
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest value (of the flattened tensor when ``dim`` is None).
 
@@ -260,6 +302,7 @@ def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
     return _arg(input, dim, keepdim, "argmax")
 
 
+@reduction_args
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest value (of the flattened tensor when ``dim`` is None).
 
@@ -271,6 +314,10 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 
 def _minmax(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
+    if isinstance(dim, Tensor):  # torch.max(input, other) is the elementwise maximum
+        from minigrad.ops.binary import maximum, minimum
+
+        return (maximum if op == "max" else minimum)(input, dim)
     if dim is None:
         return (amax if op == "max" else amin)(input)
     from minigrad.ops.index import gather
@@ -283,6 +330,7 @@ def _minmax(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
     return MinMax(values, idx)
 
 
+@reduction_args
 def max(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     """The largest value, or with ``dim`` a ``(values, indices)`` pair, as ``torch.max``.
 
@@ -295,6 +343,7 @@ def max(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     return _minmax(input, dim, keepdim, "max")
 
 
+@reduction_args
 def min(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     """The smallest value, or with ``dim`` a ``(values, indices)`` pair, as ``torch.min``.
 
@@ -305,31 +354,46 @@ def min(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     return _minmax(input, dim, keepdim, "min")
 
 
-def var(input: Tensor, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (1 by default, as PyTorch).
+def _correction(op: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
+    """PyTorch's two spellings: ``unbiased`` (also as the 2nd positional) or ``correction``."""
+    if isinstance(dim, bool):  # var(input, unbiased)
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not None:
+        raise TypeError(f"{op}: give `unbiased` or `correction`, not both")
+    if correction is None:
+        correction = 1 if unbiased is None else int(bool(unbiased))
+    return dim, correction
+
+
+@reduction_args
+def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default, as PyTorch);
+    ``unbiased=False`` is ``correction=0``.
 
     >>> import minigrad as mg
     >>> mg.var(mg.tensor([1.0, 2.0, 3.0, 4.0]))
     tensor(1.6666666, dtype=float32, device='cpu')
+    >>> mg.var(mg.tensor([1.0, 3.0]), unbiased=False)
+    tensor(1., dtype=float32, device='cpu')
     """
     check_tensor(input, "var")
+    dim, correction = _correction("var", dim, unbiased, correction)
     dims = normalize_dims(dim, input.ndim, "var")
     n = 1
     for d in dims:
         n *= input.shape[d]
     centred = input - input.mean(dim=dims, keepdim=True)
-    return (centred * centred).sum(dim=dims, keepdim=keepdim) / builtins_max(n - correction, 0)
+    return (centred * centred).sum(dim=dims, keepdim=keepdim) / builtins.max(n - correction, 0)
 
 
-def std(input: Tensor, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Tensor:
+@reduction_args
+def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
     """Standard deviation: ``sqrt(var(input, dim, correction=correction))``.
 
     >>> import minigrad as mg
     >>> mg.std(mg.tensor([1.0, 3.0]))
     tensor(1.4142135, dtype=float32, device='cpu')
     """
-    return var(input, dim, correction=correction, keepdim=keepdim).sqrt()
-
-
-def builtins_max(a: float, b: float) -> float:
-    return a if a > b else b
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
