@@ -190,7 +190,10 @@ def test_top_level_and_method_names() -> None:
              (mg.prelu(x, mg.tensor([0.1, 0.2, 0.3], dtype=mg.float64)),
               torch.prelu(tx, torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64))),
              (x.prelu(mg.tensor([0.3], dtype=mg.float64)),
-              tx.prelu(torch.tensor([0.3], dtype=torch.float64)))]
+              tx.prelu(torch.tensor([0.3], dtype=torch.float64))),
+             (mg.softmax(x, 1), torch.softmax(tx, 1)), (x.softmax(-1), tx.softmax(-1)),
+             (x.log_softmax(0), tx.log_softmax(0)),
+             (mg.log_softmax(x, 1), torch.log_softmax(tx, 1))]
     for mine, theirs in pairs:
         np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-12)
 

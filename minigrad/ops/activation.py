@@ -23,13 +23,14 @@ from minigrad.grad_mode import STATE
 from minigrad.gradmath import register_math
 from minigrad.op import Op
 from minigrad.ops.loss_regression import LogSigmoid
+from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.tensor import Tensor
 
 from . import special
 from ._util import check_tensor
 
-__all__ = ["celu", "celu_", "selu", "selu_"]
-TENSOR_METHODS = ()
+__all__ = ["celu", "celu_", "log_softmax", "selu", "selu_", "softmax"]
+TENSOR_METHODS = ("log_softmax", "softmax")  # torch.softmax, Tensor.softmax (ops/softmax.py)
 
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
