@@ -26,7 +26,8 @@ MODULES = [
     ("Hardsigmoid", {}), ("Softshrink", {}), ("Softshrink", {"lambd": 1.2}), ("Hardshrink", {}),
     ("Hardshrink", {"lambd": 0.1}), ("Threshold", {"threshold": 0.3, "value": -4.0}),
     ("GLU", {}), ("GLU", {"dim": 1}), ("ReLU", {}), ("LeakyReLU", {"negative_slope": 0.2}),
-    ("PReLU", {}), ("PReLU", {"num_parameters": 4, "init": 0.1}),
+    ("PReLU", {}), ("PReLU", {"num_parameters": 4, "init": 0.1}), ("Softmin", {"dim": 1}),
+    ("Softmax2d", {}),
 ]
 # kinks of the piecewise activations, kept away from the sampled inputs
 KINKS = [0.0, -1.0, 1.0, -0.5, 2.0, 6.0, -3.0, 3.0, 0.5, -0.1, 0.1, 1.2, -1.2, 0.3, 1.5, 0.75]
@@ -130,6 +131,7 @@ INPLACE = [  # (minigrad function, torch function, kwargs)
     (F.hardswish, torch.nn.functional.hardswish, {}),
     (F.hardsigmoid, torch.nn.functional.hardsigmoid, {}),
     (F.threshold, torch.nn.functional.threshold, {"threshold": 0.1, "value": 2.0}),
+    (F.rrelu, torch.nn.functional.rrelu, {"lower": 0.1, "upper": 0.3}),  # evaluation mode
 ]
 
 
@@ -178,6 +180,34 @@ def test_inplace_modules_and_underscore_functions() -> None:
     x = mg.tensor(a)
     assert x.relu_() is x and x._version == 1
     np.testing.assert_array_equal(x.numpy(), np.maximum(a, 0))
+
+
+def test_rrelu_draws_slopes_in_training_and_averages_in_evaluation() -> None:
+    a = _input((400,), seed=9)
+    mine, theirs = nn.RReLU(0.1, 0.3), torch.nn.RReLU(0.1, 0.3)
+    assert repr(mine) == repr(theirs) and repr(nn.RReLU(inplace=True)) == repr(
+        torch.nn.RReLU(inplace=True))
+    mg.manual_seed(3)
+    x = mg.tensor(a, dtype=mg.float64, requires_grad=True)
+    y = mine(x)
+    y.sum().backward()
+    neg = a <= 0
+    slope = y.detach().numpy()[neg] / a[neg]
+    assert np.all((slope >= 0.1) & (slope <= 0.3)) and slope.std() > 0.03
+    assert abs(slope.mean() - 0.2) < 0.02
+    np.testing.assert_array_equal(y.detach().numpy()[~neg], a[~neg])
+    np.testing.assert_allclose(x.grad.numpy()[neg], slope, rtol=1e-12)  # the drawn slopes
+    np.testing.assert_array_equal(x.grad.numpy()[~neg], 1.0)
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(mine(x).detach().numpy(), y.detach().numpy())  # seeded
+    mine.eval()
+    theirs.eval()
+    np.testing.assert_allclose(mine(x).detach().numpy(), theirs(torch.tensor(a)).numpy(),
+                               rtol=1e-12)
+    z = mg.tensor(a)
+    assert mg.rrelu_(z, 0.5, 0.5) is z and F.rrelu_ is mg.rrelu_
+    with pytest.raises(ValueError, match="lower <= upper"):
+        F.rrelu(z, 0.5, 0.1)
 
 
 def test_top_level_and_method_names() -> None:
@@ -232,3 +262,5 @@ def test_errors_are_clear() -> None:
         F.glu(mg.ones(2, 4), dim=5)
     with pytest.raises(ValueError, match="num_parameters"):
         nn.PReLU(0)
+    with pytest.raises(ShapeError, match="3D or 4D"):
+        nn.Softmax2d()(mg.ones(2, 2))

@@ -12,7 +12,16 @@ Size([3, 2])
 
 from minigrad.nn import functional, init, utils
 from minigrad.nn._state import IncompatibleKeys, StateDictError
-from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.activation import (
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softmax2d,
+    Softmin,
+    Tanh,
+)
 from minigrad.nn.activation_piecewise import (
     GLU,
     Hardshrink,
@@ -21,6 +30,7 @@ from minigrad.nn.activation_piecewise import (
     Hardtanh,
     PReLU,
     ReLU6,
+    RReLU,
     Softshrink,
     Threshold,
 )
@@ -75,6 +85,7 @@ __all__ = [
     "Sigmoid", "Softmax", "StateDictError", "Subsampling2d", "Tanh", "Unflatten", "functional",
     "init",
 ]
+__all__ += ["RReLU", "Softmax2d", "Softmin"]
 __all__ += ["Embedding"]
 __all__ += [  # activations and per-sample normalisation
     "CELU", "ELU", "GELU", "GLU", "SELU", "GroupNorm", "Hardshrink", "Hardsigmoid", "Hardswish",

@@ -1,5 +1,5 @@
 """Activation modules: ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Softmax``,
-``LogSoftmax``.
+``LogSoftmax``, ``Softmin``, ``Softmax2d``.
 
 >>> import minigrad as mg
 >>> from minigrad import nn
@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+from minigrad.errors import ShapeError
 from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor
 
-__all__ = ["LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ = ["LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softmax2d", "Softmin",
+           "Tanh"]
 
 
 class ReLU(Module):
@@ -122,3 +124,38 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmin(Module):
+    """``softmax(-x)`` along ``dim`` (``dim=None`` as in Softmax).
+
+    >>> import minigrad as mg
+    >>> Softmin(dim=1)(mg.zeros(1, 2)).tolist()
+    [[0.5, 0.5]]
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        dim = _legacy_dim(input.ndim) if self.dim is None else self.dim
+        return F.softmin(input, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of ``(N, C, H, W)`` or ``(C, H, W)`` input.
+
+    >>> import minigrad as mg
+    >>> Softmax2d()(mg.zeros(2, 1, 1)).tolist()
+    [[[0.5]], [[0.5]]]
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ShapeError(f"Softmax2d: expected 3D or 4D input, got {input.ndim}D input of "
+                             f"shape {input.shape}")
+        return F.softmax(input, -3)

@@ -1,6 +1,6 @@
 """Piecewise activation modules: ``Hardtanh``, ``ReLU6``, ``Hardswish``, ``Hardsigmoid``,
-``Softshrink``, ``Hardshrink``, ``Threshold``, ``PReLU`` (learned slope ``weight``) and
-``GLU``, with PyTorch's arguments.
+``Softshrink``, ``Hardshrink``, ``Threshold``, ``PReLU`` (learned slope ``weight``),
+``RReLU`` and ``GLU``, with PyTorch's arguments.
 
 >>> import minigrad as mg
 >>> from minigrad import nn
@@ -20,8 +20,8 @@ from minigrad.nn.parameter import Parameter
 from minigrad.ops import activation_piecewise as P
 from minigrad.tensor import Tensor
 
-__all__ = ["GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "PReLU", "ReLU6",
-           "Softshrink", "Threshold"]
+__all__ = ["GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "PReLU", "RReLU",
+           "ReLU6", "Softshrink", "Threshold"]
 
 
 class Hardtanh(Module):
@@ -182,3 +182,25 @@ class GLU(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: in training, slopes drawn from ``U(lower, upper)`` per element;
+    in evaluation, the fixed slope ``(lower + upper) / 2``.
+
+    >>> import minigrad as mg
+    >>> RReLU(0.1, 0.3).eval()(mg.tensor([-10.0, 1.0])).tolist()
+    [-2.0, 1.0]
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return P.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"lower={self.lower}, upper={self.upper}{inplace}"

@@ -28,6 +28,7 @@ from minigrad.ops.activation import (
     selu,
     selu_,
     silu,
+    softmin,
     softplus,
     softsign,
     tanhshrink,
@@ -45,6 +46,8 @@ from minigrad.ops.activation_piecewise import (
     relu,
     relu6,
     relu_,
+    rrelu,
+    rrelu_,
     softshrink,
     threshold,
     threshold_,
@@ -82,6 +85,7 @@ __all__ = [
     "mse_loss", "nll_loss", "pad", "rbf", "relu", "scaled_dot_product_attention", "sigmoid",
     "smooth_l1_loss", "softmax", "subsample", "subsampling2d", "tanh",
 ]
+__all__ += ["rrelu", "rrelu_", "softmin"]  # minigrad.ops.activation*
 __all__ += ["embedding"]  # minigrad.ops.embedding
 __all__ += ["one_hot"]  # minigrad.ops.select
 __all__ += [  # activations and normalisation (minigrad.ops.activation*, .normalization)

@@ -350,3 +350,15 @@ def logsigmoid(input: Tensor) -> Tensor:
     -0.693147
     """
     return LogSigmoid.apply(float_input(input, "logsigmoid"))
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """``softmax(-x)`` along ``dim``, as ``F.softmin`` (``dim`` is required, as in
+    :func:`minigrad.nn.functional.softmax`).
+
+    >>> import minigrad as mg
+    >>> [round(v, 4) for v in softmin(mg.tensor([0.0, 1.0]), dim=0).tolist()]
+    [0.7311, 0.2689]
+    """
+    return softmax(-float_input(input, "softmin"), dim, dtype)

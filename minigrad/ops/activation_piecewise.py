@@ -1,5 +1,5 @@
 """Piecewise activations (Hardtanh, ReLU6, Hardswish, Hardsigmoid, Softshrink, Hardshrink,
-Threshold, PReLU), GLU, and the in-place forms of ReLU and LeakyReLU, with PyTorch's
+Threshold, PReLU, RReLU), GLU, and the in-place forms of ReLU and LeakyReLU, with PyTorch's
 signatures and its gradients at the kinks (e.g. Hardtanh passes none at ``min_val``).
 
 >>> import minigrad as mg
@@ -22,7 +22,7 @@ from minigrad.tensor import Tensor
 
 from ._util import check_tensor, normalize_dim
 
-__all__ = ["hardshrink", "prelu", "relu_", "threshold", "threshold_"]
+__all__ = ["hardshrink", "prelu", "relu_", "rrelu", "rrelu_", "threshold", "threshold_"]
 TENSOR_METHODS = ("hardshrink", "prelu", "relu_")
 
 
@@ -306,3 +306,39 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
                          f"shape {input.shape} has size {input.shape[d]}")
     a, b = input.split(input.shape[d] // 2, d)
     return a * b.sigmoid()
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU, as ``F.rrelu``: in training each non-positive element is scaled
+    by its own slope drawn from ``U(lower, upper)`` (minigrad's seeded generator), and the
+    gradient uses that slope; otherwise the fixed slope ``(lower + upper) / 2``.
+
+    >>> import minigrad as mg
+    >>> rrelu(mg.tensor([-8.0, 2.0]), 0.25, 0.75).tolist()
+    [-4.0, 2.0]
+    """
+    float_input(input, "rrelu")
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, "
+                         f"upper={upper}")
+    if inplace:
+        return apply_inplace(rrelu, input, "rrelu", lower=lower, upper=upper, training=training)
+    if not training:
+        return _leaky_relu(input, (lower + upper) / 2)
+    backend = input._backend
+    draw = backend.xp.asarray(backend.rng(input.device).random(input.shape))
+    slope = (lower + (upper - lower) * draw).astype(input.dtype)
+    noise = backend.xp.where(input._data <= 0, slope, 1).astype(input.dtype)
+    return input * Tensor._make(noise, None)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """In-place :func:`rrelu` (``torch.rrelu_``, ``F.rrelu_``).
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([-3.0]); rrelu_(x, 0.5, 0.5) is x, x.tolist()
+    (True, [-1.5])
+    """
+    return rrelu(input, lower, upper, training, inplace=True)
