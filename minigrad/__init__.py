@@ -174,6 +174,7 @@ from minigrad.ops.sampling import *  # noqa: E402, F403
 from minigrad.ops.scatter import *  # noqa: E402, F403
 from minigrad.ops.select import *  # noqa: E402, F403
 from minigrad.ops.unary_math import *  # noqa: E402, F403
+from minigrad.ops.binary_more import *  # noqa: E402, F403
 from minigrad.ops.reduce_more import *  # noqa: E402, F403
 from minigrad.ops.scan import *  # noqa: E402, F403
 from minigrad.ops.sorting import *  # noqa: E402, F403

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from op_specs import Case, OpSpec, distinct, grid, unary
+from op_specs import Case, OpSpec, binary, distinct, grid, unary
 from op_table import tt
 from op_table_linalg import LINALG_SPECS
 from op_table_scan import SCAN_SPECS
@@ -148,4 +148,82 @@ REDUCE_SPECS = [
            torch=lambda a, dim, keepdim: tt().nanmean(a, dim, keepdim=keepdim)),
 ]
 
-MATH_SPECS = UNARY_MATH_SPECS + REDUCE_SPECS + LINALG_SPECS + SCAN_SPECS
+divisor = st.sampled_from([-2.5, -1.5, 1.5, 2.5])
+dividend = grid(offset=0.1, step=0.5)  # a / b never near an integer: no jumps for gradcheck
+
+
+@st.composite
+def _rem_case(draw: Any) -> Case:
+    sa, sb = draw(mst.broadcastable_shapes(2, max_dims=3, max_side=3))
+    return Case((draw(mst.arrays(sa, elements=dividend)),
+                 draw(mst.arrays(sb, elements=divisor))))
+
+
+@st.composite
+def _three(draw: Any, e1: Any = None, e2: Any = None, e3: Any = None) -> Case:
+    shapes = draw(mst.broadcastable_shapes(3, max_dims=3, max_side=3))
+    return Case(tuple(draw(mst.arrays(s, elements=e)) for s, e in zip(shapes, (e1, e2, e3),
+                                                                       strict=True)))
+
+
+@st.composite
+def _clamp_tensor_case(draw: Any) -> Case:
+    case = draw(_three(grid(), grid(offset=0.1), grid(offset=0.2)))
+    which = draw(st.sampled_from(["both", "min", "max"]))
+    return Case(case.arrays, {"which": which})
+
+
+def _clamp_bounds(lib_clamp: Any) -> Any:
+    def fn(x: Any, lo: Any, hi: Any, which: str) -> Any:
+        return lib_clamp(x, min=None if which == "max" else lo, max=None if which == "min"
+                         else hi)
+    return fn
+
+
+def _np_clamp(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, which: str) -> np.ndarray:
+    if which != "max":
+        x = np.maximum(x, lo)
+    return np.minimum(x, hi) if which != "min" else x
+
+
+def _torch_clamp(x: Any, lo: Any, hi: Any, which: str) -> Any:
+    """torch.clamp, its operands broadcast first (its backward needs the result's shape)."""
+    used = [t for t, keep in ((lo, which != "max"), (hi, which != "min")) if keep]
+    x, *used = tt().broadcast_tensors(x, *used)
+    lo_, hi_ = (used[0], None) if which == "min" else (None, used[0]) if which == "max" else used
+    return tt().clamp(x, min=lo_, max=hi_)
+
+
+off_axis = mst.away_from([0.0], 0.3)
+
+
+@st.composite
+def _pair(draw: Any, e1: Any, e2: Any) -> Case:
+    sa, sb = draw(mst.broadcastable_shapes(2, max_dims=3, max_side=3))
+    return Case((draw(mst.arrays(sa, elements=e1)), draw(mst.arrays(sb, elements=e2))))
+
+BINARY_MATH_SPECS = [
+    OpSpec("atan2", lambda a, b: mg.atan2(a, b), _pair(off_axis, off_axis), ref=np.arctan2,
+           torch=lambda a, b: tt().atan2(a, b)),
+    OpSpec("hypot", lambda a, b: a.hypot(b), binary(elements2=off_axis), ref=np.hypot,
+           torch=lambda a, b: tt().hypot(a, b)),
+    OpSpec("logaddexp", lambda a, b: mg.logaddexp(a, b), binary(), ref=np.logaddexp,
+           torch=lambda a, b: tt().logaddexp(a, b)),
+    OpSpec("logaddexp2", lambda a, b: a.logaddexp2(b), binary(), ref=np.logaddexp2,
+           torch=lambda a, b: tt().logaddexp2(a, b)),
+    OpSpec("fmod", lambda a, b: a.fmod(b), _rem_case(), ref=np.fmod,
+           torch=lambda a, b: tt().fmod(a, b), smooth=False),
+    OpSpec("remainder", lambda a, b: mg.remainder(a, b), _rem_case(), ref=np.remainder,
+           torch=lambda a, b: tt().remainder(a, b), smooth=False),
+    OpSpec("lerp_scalar", lambda a, b, w: a.lerp(b, w), binary().map(
+        lambda c: Case(c.arrays, {"w": 0.3})), ref=lambda a, b, w: a + w * (b - a),
+           torch=lambda a, b, w: tt().lerp(a, b, w)),
+    OpSpec("lerp_tensor", lambda a, b, w: mg.lerp(a, b, w), _three(),
+           ref=lambda a, b, w: a + w * (b - a), torch=lambda a, b, w: tt().lerp(
+               *tt().broadcast_tensors(a, b, w))),
+    OpSpec("clamp_tensor", _clamp_bounds(mg.clamp), _clamp_tensor_case(), ref=_np_clamp,
+           torch=_torch_clamp,
+           smooth=False),
+]
+
+MATH_SPECS = UNARY_MATH_SPECS + BINARY_MATH_SPECS + REDUCE_SPECS + LINALG_SPECS + SCAN_SPECS

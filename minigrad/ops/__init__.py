@@ -85,6 +85,7 @@ from minigrad.ops.shape import (
 # in _FAMILIES, and one star import in minigrad/__init__.py.
 from minigrad.ops import activation, activation_piecewise, normalization
 from minigrad.ops import unary_math  # noqa: E402
+from minigrad.ops import binary_more  # noqa: E402
 from minigrad.ops import reduce_more  # noqa: E402
 from minigrad.ops import scan  # noqa: E402
 from minigrad.ops import sorting  # noqa: E402
@@ -98,7 +99,8 @@ from minigrad.ops import closeness, named
 
 from minigrad.ops import broadcasting, joining, reshaping, sampling, scatter, select  # noqa: E402
 
-_FAMILIES: tuple = (unary_math, reduce_more,
+_FAMILIES: tuple = (unary_math, binary_more,
+                       reduce_more,
                        scan, sorting, counting,
                        norms, linalg_dense,
                        einsum, linalg, diagonal,

@@ -144,16 +144,27 @@ class Clamp(Op):
         return (g,)
 
 
-def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
-    """Limit values to ``[min, max]`` (either bound may be None), as ``torch.clamp``.
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Limit values to ``[min, max]`` (either bound may be None, a number or a tensor that
+    broadcasts), as ``torch.clamp``: where ``min > max`` the result is ``max``.
+
+    With tensor bounds the gradient goes to the input where ``min <= x <= max``, else to the
+    bound that was taken.
 
     >>> import minigrad as mg
     >>> mg.clamp(mg.tensor([-2.0, 0.5, 3.0]), -1, 1)
     tensor([-1. ,  0.5,  1. ], dtype=float32, device='cpu')
+    >>> mg.clamp(mg.tensor([-2.0, 0.5, 3.0]), min=mg.tensor([0.0, 1.0, 0.0]))
+    tensor([0., 1., 3.], dtype=float32, device='cpu')
     """
     check_tensor(input, "clamp")
     if min is None and max is None:
         raise ValueError("clamp: at least one of `min` and `max` must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from minigrad.ops.binary import where
+
+        out = input if min is None else where(input < min, min, input)
+        return out if max is None else where(out > max, max, out)
     return Clamp.apply(input, lo=min, hi=max)
 
 
