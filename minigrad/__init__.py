@@ -14,6 +14,7 @@ from minigrad import accelerator, autograd, backends, cuda, nn, ops, optim, util
 from minigrad._version import __version__
 from minigrad.autograd import grad
 from minigrad.backends import Device
+from minigrad.backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision
 from minigrad.creation import (
     arange,
     as_tensor,
@@ -322,9 +323,10 @@ __all__ = [
 __all__ += [  # the top-level surface of docs/pytorch-compat.md
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
     "IntTensor", "LongTensor", "ShortTensor", "Size", "accelerator", "backends", "device", "e",
-    "finfo", "get_printoptions", "half", "iinfo", "inf", "inference_mode", "int", "is_complex",
-    "is_floating_point", "is_inference_mode_enabled", "is_tensor", "nan", "numel", "pi",
-    "set_printoptions", "short", "utils",
+    "finfo", "get_float32_matmul_precision", "get_printoptions", "half", "iinfo", "inf",
+    "inference_mode", "int", "is_complex", "is_floating_point", "is_inference_mode_enabled",
+    "is_tensor", "nan", "numel", "pi", "set_float32_matmul_precision", "set_printoptions",
+    "short", "utils",
 ]
 __all__ += [name for fam in ops._FAMILIES for name in fam.__all__]
 

@@ -123,6 +123,30 @@ def test_backends_flags_and_mps() -> None:
     assert mg.backends.backend_for("cpu").name == "numpy"  # the package still works
 
 
+def test_backends_cuda_flags_behave_like_torch() -> None:
+    torch = pytest.importorskip("torch")
+    bc, tbc = mg.backends.cuda, torch.backends.cuda
+    assert mg.get_float32_matmul_precision() == torch.get_float32_matmul_precision()
+    assert bc.matmul.allow_tf32 == tbc.matmul.allow_tf32 and mg.backends.cudnn.allow_tf32
+    assert bc.flash_sdp_enabled() == tbc.flash_sdp_enabled()
+    try:
+        for precision in ("high", "medium", "highest"):
+            mg.set_float32_matmul_precision(precision)
+            torch.set_float32_matmul_precision(precision)
+            assert bc.matmul.allow_tf32 == tbc.matmul.allow_tf32
+        for flag in (True, False):
+            bc.matmul.allow_tf32 = tbc.matmul.allow_tf32 = flag
+            assert mg.get_float32_matmul_precision() == torch.get_float32_matmul_precision()
+        bc.enable_flash_sdp(False)
+        assert not bc.flash_sdp_enabled() and bc.math_sdp_enabled()
+    finally:
+        mg.set_float32_matmul_precision("highest")
+        torch.set_float32_matmul_precision("highest")
+        bc.enable_flash_sdp(True)
+    with pytest.raises(ValueError, match="precision"):
+        mg.set_float32_matmul_precision("low")  # PyTorch warns and ignores it
+
+
 def test_utils_data_is_minigrad_data() -> None:
     import minigrad.data
     import minigrad.utils.data as D

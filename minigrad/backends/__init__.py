@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad.backends import cudnn, mps
+from minigrad.backends import cuda, cudnn, mps
 from minigrad.backends.base import Backend, Device, parse_device
 from minigrad.backends.numpy_backend import NumpyBackend
 from minigrad.errors import DeviceError
 
 __all__ = [
-    "Backend", "Device", "backend_for", "backend_of", "backends", "cudnn", "mps", "parse_device",
+    "Backend", "Device", "backend_for", "backend_of", "backends", "cuda", "cudnn", "mps",
+    "parse_device",
 ]
 
 _NUMPY = NumpyBackend()

@@ -7,6 +7,7 @@ that set them run unchanged.
   and is read by nothing today.
 * ``deterministic`` (False): read by nothing today.
 * ``enabled`` (True): read by nothing today.
+* ``allow_tf32`` (True): read by nothing today.
 
 >>> import minigrad as mg
 >>> mg.backends.cudnn.benchmark = True
@@ -17,8 +18,9 @@ False
 
 from __future__ import annotations
 
-__all__ = ["benchmark", "deterministic", "enabled", "is_available", "version"]
+__all__ = ["allow_tf32", "benchmark", "deterministic", "enabled", "is_available", "version"]
 
+allow_tf32: bool = True
 benchmark: bool = False
 deterministic: bool = False
 enabled: bool = True
