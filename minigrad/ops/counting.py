@@ -65,7 +65,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
         raise ValueError("bincount: `input` must hold non-negative integers")
     if minlength < 0:
         raise ValueError(f"bincount: `minlength` must be non-negative, got {minlength}")
-    if weights is None:
+    if weights is None or data.size == 0:  # PyTorch: empty input gives int64 zeros
         return _wrap(xp, xp.bincount(data, minlength=minlength), "int64")
     check_tensor(weights, "bincount", "weights")
     if weights.shape != input.shape:
