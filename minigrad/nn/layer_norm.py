@@ -12,6 +12,7 @@ All run the fused op of :mod:`minigrad.ops.normalization` (one graph node, analy
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,9 +30,9 @@ __all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "L
 
 
 def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
-    if isinstance(normalized_shape, int):
-        return (normalized_shape,)
-    return tuple(int(s) for s in normalized_shape)
+    if hasattr(normalized_shape, "__index__"):
+        return (operator.index(normalized_shape),)
+    return tuple(operator.index(s) for s in normalized_shape)
 
 
 class LayerNorm(Module):

@@ -15,6 +15,8 @@ derivatives are exact. Tests check the op against the composite of primitive ops
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,8 +101,8 @@ def _normalize(op: str, input: Tensor, affine: list[Tensor], axes: tuple[int, ..
 
 
 def _shape_arg(op: str, normalized_shape: int | Sequence[int], input: Tensor) -> tuple[int, ...]:
-    shape = ((normalized_shape,) if isinstance(normalized_shape, int)
-             else tuple(int(s) for s in normalized_shape))
+    shape = ((operator.index(normalized_shape),) if hasattr(normalized_shape, "__index__")
+             else tuple(operator.index(s) for s in normalized_shape))
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
         raise ShapeError(f"{op}: given normalized_shape={list(shape)}, expected input with shape "
@@ -164,7 +166,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if c % num_groups:
         raise ShapeError(f"group_norm: expected the number of channels in input ({c}) to be "
                          f"divisible by num_groups ({num_groups}); input shape {input.shape}")
-    spatial = input.numel() // max(n * c, 1)
+    spatial = math.prod(input.shape[2:])
     view = (n, num_groups, c // num_groups, spatial)
     affine = _affine("group_norm", input, weight, bias, (c,), (num_groups, c // num_groups, 1))
     out = _normalize("group_norm", input.reshape(view), affine, (2, 3), eps, True,
