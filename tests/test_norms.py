@@ -187,6 +187,15 @@ def test_rms_norm_default_eps_is_the_dtype_epsilon() -> None:
     np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-12)
 
 
+def test_index_like_shapes_and_empty_batches() -> None:
+    assert nn.LayerNorm(np.int64(3)).normalized_shape == (3,)
+    assert F.layer_norm(mg.ones(2, 3), [np.int64(3)]).shape == (2, 3)
+    for fn, tfn in [(lambda t: F.group_norm(t, 2), lambda t: torch.nn.functional.group_norm(t, 2)),
+                    (lambda t: F.layer_norm(t, [3]), lambda t: torch.nn.functional.layer_norm(
+                        t, [3]))]:
+        assert tuple(fn(mg.ones(0, 4, 3)).shape) == tuple(tfn(torch.ones(0, 4, 3)).shape)
+
+
 def test_errors_are_clear() -> None:
     x = mg.ones(2, 4, 3)
     with pytest.raises(ShapeError, match=r"normalized_shape=\[4\].*\[\*, 4\]"):
