@@ -30,6 +30,10 @@ def _erfinv_1(y: float) -> float:
     return (lo + hi) / 2
 
 
+def _np_logit(a: np.ndarray) -> np.ndarray:
+    return np.log(a / (1 - a))
+
+
 _np_erf = np.vectorize(math.erf, otypes=[np.float64])
 _np_erfc = np.vectorize(math.erfc, otypes=[np.float64])
 _np_erfinv = np.vectorize(_erfinv_1, otypes=[np.float64])
@@ -68,6 +72,10 @@ UNARY_MATH_SPECS = [
     _u("ceil", np.ceil, unary(elements=off_int), smooth=False, method=False),
     _u("trunc", np.trunc, unary(elements=off_int), smooth=False),
     _u("frac", lambda a: a - np.trunc(a), unary(elements=off_int), smooth=False),
+    OpSpec("logit", lambda a, eps: a.logit(eps), unary(0.05, 0.95, eps=st.sampled_from(
+        [None, 0.2])), ref=lambda a, eps: _np_logit(a if eps is None else np.clip(a, eps,
+                                                                                  1 - eps)),
+           torch=lambda a, eps: tt().logit(a, eps), smooth=False),
     OpSpec("round", lambda a, decimals: a.round(decimals=decimals),
            unary(elements=off_half, decimals=st.sampled_from([0, 1])),
            ref=lambda a, decimals: np.round(a, decimals),

@@ -43,7 +43,8 @@ from .elementwise import (
 __all__ = [
     "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "asin",
     "asinh", "atan", "atanh", "ceil", "cosh", "erf", "erfc", "erfinv", "exp2", "expm1", "fix",
-    "floor", "frac", "log2", "log10", "negative", "round", "rsqrt", "sinh", "tan", "trunc",
+    "floor", "frac", "log2", "log10", "logit", "negative", "round", "rsqrt", "sinh", "tan",
+    "trunc",
 ]
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -140,6 +141,22 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # PyTorch's name
     if input._data.dtype.kind != "f":
         input = input.float()
     return Round.apply(input, decimals=decimals)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """``log(x / (1 - x))``; with ``eps`` the input is first clamped to ``[eps, 1 - eps]``
+    (zero gradient outside), as ``torch.logit``.
+
+    >>> import minigrad as mg
+    >>> mg.logit(mg.tensor([0.5, 0.75]))
+    tensor([0.       , 1.0986123], dtype=float32, device='cpu')
+    """
+    check_tensor(input, "logit")
+    if input._data.dtype.kind != "f":
+        input = input.float()
+    if eps is not None:
+        input = input.clamp(eps, 1 - eps)
+    return log(input) - log1p(-input)
 
 
 # NumPy-style aliases PyTorch also has
