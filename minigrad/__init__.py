@@ -177,15 +177,15 @@ from minigrad.ops.select import *  # noqa: E402, F403
 from minigrad.ops.unary_math import *  # noqa: E402, F403
 from minigrad.ops.binary_more import *  # noqa: E402, F403
 from minigrad.ops.reduce_more import *  # noqa: E402, F403
-from minigrad.ops.scan import *  # noqa: E402, F403
-from minigrad.ops.sorting import *  # noqa: E402, F403
-from minigrad.ops.counting import *  # noqa: E402, F403
-from minigrad.ops.norms import *  # noqa: E402, F403
-from minigrad.ops.linalg_dense import *  # noqa: E402, F403
-from minigrad import linalg  # noqa: E402
 from minigrad.ops.einsum import *  # noqa: E402, F403
 from minigrad.ops.linalg import *  # noqa: E402, F403
 from minigrad.ops.diagonal import *  # noqa: E402, F403
+from minigrad.ops.norms import *  # noqa: E402, F403
+from minigrad.ops.linalg_dense import *  # noqa: E402, F403
+from minigrad.ops.scan import *  # noqa: E402, F403
+from minigrad.ops.sorting import *  # noqa: E402, F403
+from minigrad.ops.counting import *  # noqa: E402, F403
+from minigrad import linalg  # noqa: E402
 
 # Tensor's operators call minigrad.ops; connect them once everything is imported
 from minigrad import tensor_methods as _tensor_methods  # noqa: E402

@@ -84,28 +84,16 @@ from minigrad.ops.shape import (
 # also get an in-place ``<name>_`` method). Add a family with one import line here, one entry
 # in _FAMILIES, and one star import in minigrad/__init__.py.
 from minigrad.ops import activation, activation_piecewise, normalization
-from minigrad.ops import unary_math  # noqa: E402
-from minigrad.ops import binary_more  # noqa: E402
-from minigrad.ops import reduce_more  # noqa: E402
-from minigrad.ops import scan  # noqa: E402
-from minigrad.ops import sorting  # noqa: E402
-from minigrad.ops import counting  # noqa: E402
-from minigrad.ops import norms  # noqa: E402
-from minigrad.ops import linalg_dense  # noqa: E402
-from minigrad.ops import einsum  # noqa: E402
-from minigrad.ops import linalg  # noqa: E402
-from minigrad.ops import diagonal  # noqa: E402
+from minigrad.ops import binary_more, counting, diagonal, einsum, linalg
+from minigrad.ops import linalg_dense, norms, reduce_more, scan, sorting, unary_math
 from minigrad.ops import closeness, named
 
 from minigrad.ops import broadcasting, joining, reshaping, sampling, scatter, select  # noqa: E402
 
-_FAMILIES: tuple = (unary_math, binary_more,
-                       reduce_more,
-                       scan, sorting, counting,
-                       norms, linalg_dense,
-                       einsum, linalg, diagonal,
-                      activation, activation_piecewise, normalization, named, closeness,
-                      broadcasting, joining, reshaping, sampling, scatter, select)
+_FAMILIES: tuple = (unary_math, binary_more, reduce_more, einsum, linalg, diagonal, norms,
+                    linalg_dense, scan, sorting, counting,
+                    activation, activation_piecewise, normalization, named, closeness,
+                    broadcasting, joining, reshaping, sampling, scatter, select)
 
 #: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops
 TENSOR_METHODS: dict = {
