@@ -61,6 +61,8 @@ class Op:
     # per-node state; class-level defaults spare apply() three assignments per op
     _freed: bool = False
     _pre_hooks: list[Any] | None = None
+    #: PyTorch-style node hooks (``register_prehook`` / ``register_hook``), see autograd.graph
+    _fn_hooks: Any = None
     _trace: Any = None
     _saved_out: Any = None
     #: set when the saved output array is overwritten in place (tensor_methods._mark_modified)
@@ -106,7 +108,8 @@ class Op:
         if STATE.anomaly:  # NaN/Inf become an AnomalyError below, so NumPy need not warn
             with backend.errstate(all="ignore"):
                 out = node.forward(backend.xp, *arrays, **params)
-            _check_finite(cls.__name__, "forward output", out, backend, traceback.extract_stack())
+            _check_finite(cls.__name__, "forward output", out, backend, traceback.extract_stack(),
+                          arrays)
         else:
             out = node.forward(backend.xp, *arrays, **params)
         if type(out) is not atype:
@@ -141,21 +144,60 @@ class Op:
 
     # ------------------------------------------------------------------ engine side
     @property
-    def name(self) -> str:
+    def op_name(self) -> str:
         """The op's name as shown in errors and graphs (e.g. ``"Mul"``)."""
         return type(self).__name__
 
-    def register_prehook(self, hook: Any) -> None:
-        """Run ``hook(grad)`` on the gradient arriving at this node's output."""
+    def _register_tensor_hook(self, hook: Any) -> None:
+        """Run ``hook(grad)`` on the gradient arriving at this node's output (the hooks of
+        ``Tensor.register_hook`` / ``retain_grad`` on a non-leaf tensor)."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(hook)
+
+    # ------------------------------------------------------------------ PyTorch's Node API
+    # (thin: the logic lives in minigrad.autograd.graph, imported on first use)
+    def name(self) -> str:
+        """PyTorch's name of this node, e.g. ``"MulBackward0"`` (``torch.autograd.graph.Node``)."""
+        from minigrad.autograd import graph
+
+        return graph.node_name(self)
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """One ``(node, output_index)`` pair per input: its grad_fn, an ``AccumulateGrad`` for
+        a leaf that requires grad, or ``(None, 0)``."""
+        from minigrad.autograd import graph
+
+        return graph.next_functions(self)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """A dict for the user's own notes about this node (empty at first)."""
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
+
+    def register_hook(self, fn: Any) -> Any:
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward; a returned tuple
+        replaces ``grad_inputs``. Returns a handle with ``remove()``."""
+        from minigrad.autograd import graph
+
+        return graph.add_node_hook(self, fn, pre=False)
+
+    def register_prehook(self, fn: Any) -> Any:
+        """Call ``fn(grad_outputs)`` before this node's backward; a returned tuple replaces
+        ``grad_outputs``. Returns a handle with ``remove()``."""
+        from minigrad.autograd import graph
+
+        return graph.add_node_hook(self, fn, pre=True)
 
     def _unpack(self, create_graph: bool) -> tuple[Any, Any]:
         """The saved inputs and output, as arrays or (for create_graph) as Tensors."""
         if self._freed:
             raise AutogradError(
-                f"{self.name}: trying to backward through the graph a second time (its saved "
+                f"{self.op_name}: trying to backward through the graph a second time (its saved "
                 "values were freed after the first backward). Pass retain_graph=True to the "
                 "first backward() if you need to call it again."
             )
@@ -164,7 +206,7 @@ class Op:
             for i, (t, v) in enumerate(zip(inputs, self._saved_versions, strict=True)):
                 if t._version != v:
                     raise AutogradError(
-                        f"{self.name}: input {i} of shape {t.shape} was modified by an in-place "
+                        f"{self.op_name}: input {i} of shape {t.shape} was modified by an in-place "
                         f"operation after it was saved for backward (it is at version "
                         f"{t._version}; expected version {v})"
                     )
@@ -173,7 +215,7 @@ class Op:
         out = self._saved_out
         if self._out_modified:
             raise AutogradError(
-                f"{self.name}: its output of shape {tuple(self.out_meta[0])} was modified by an "
+                f"{self.op_name}: its output of shape {tuple(self.out_meta[0])} was modified by an "
                 "in-place operation after it was saved for backward; compute the in-place "
                 "change out of place, or .clone() the output first"
             )
@@ -195,7 +237,7 @@ class Op:
         if g.shape != shape:
             if not _reducible(g.shape, shape):
                 raise AutogradError(
-                    f"{self.name} returned an invalid gradient for input {i}: got shape "
+                    f"{self.op_name} returned an invalid gradient for input {i}: got shape "
                     f"{tuple(g.shape)}, expected {tuple(shape)} (or a shape it broadcasts to); "
                     f"input shapes {[tuple(s) for s, _ in self.in_meta]}"
                 )
@@ -203,17 +245,19 @@ class Op:
         if g.dtype != dtype:
             if g.dtype.kind != "f":
                 raise AutogradError(
-                    f"{self.name} returned a gradient of dtype {g.dtype} for input {i} "
+                    f"{self.op_name} returned a gradient of dtype {g.dtype} for input {i} "
                     f"of dtype {dtype}"
                 )
             g = m.astype(g, dtype=dtype)
         return g
 
     def _check_grad_finite(self, g: Any, i: int) -> None:
-        _check_finite(self.name, f"gradient for input {i}", g, self.backend, self._trace)
+        if isinstance(g, Tensor):
+            g = g._data
+        _check_finite(self.op_name, f"gradient for input {i}", g, self.backend, self._trace)
 
     def __repr__(self) -> str:
-        return f"<{self.name}Backward>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 def _reducible(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> bool:
@@ -231,15 +275,25 @@ def _raise_device_mismatch(op: str, inputs: tuple[Tensor, ...]) -> None:
     raise DeviceError(f"{op}: expected all tensors on one device, got {listed}")
 
 
-def _check_finite(op: str, what: str, array: Any, backend: Backend, trace: Any) -> None:
+def _check_finite(
+    op: str, what: str, array: Any, backend: Backend, trace: Any, inputs: Any = ()
+) -> None:
+    """Raise AnomalyError for a NaN, or for an infinity the op made from finite ``inputs``
+    (an infinity passed on from an input, such as a ``-inf`` attention mask, is data)."""
     if array.dtype.kind not in "fc":
         return
     xp = backend.xp
     finite = xp.isfinite(array)
     if bool(finite.all()):
         return
-    bad = array[~finite].ravel()[0]
-    kind = "NaN" if bool(xp.isnan(bad)) else ("inf" if bad > 0 else "-inf")
+    nan = xp.isnan(array)
+    has_nan = bool(nan.any())
+    if not has_nan and any(
+        a.dtype.kind in "fc" and not bool(xp.isfinite(a).all()) for a in inputs
+    ):
+        return
+    bad = array[nan].ravel()[0] if has_nan else array[~finite].ravel()[0]
+    kind = "NaN" if has_nan else ("inf" if bad > 0 else "-inf")
     where = ""
     if trace:
         frames = [f for f in trace if not os.path.abspath(f.filename).startswith(_PKG_DIR)]

@@ -326,7 +326,7 @@ class Tensor(TensorMethods):
         body = printing.format_array(arr, "tensor(")
         extra = f", dtype={self.dtype}, device='{self.device}'"
         if self.grad_fn is not None:
-            extra += f", grad_fn={self.grad_fn!r}"
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
         elif self._requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -343,14 +343,7 @@ class Tensor(TensorMethods):
         """
         from minigrad import autograd
 
-        if inputs is None:
-            autograd.backward(self, gradient, retain_graph, create_graph)
-            return
-        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-        grads = autograd.grad(self, inputs, gradient, retain_graph, create_graph, True)
-        for t, g in zip(inputs, grads, strict=True):
-            if g is not None:
-                t.grad = g if t.grad is None else t.grad + g
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
@@ -377,7 +370,13 @@ class Tensor(TensorMethods):
                 t.grad = grad if grad.grad_fn is not None else Tensor._make(grad._data.copy(), None)
 
         keep._retains_grad = True  # type: ignore[attr-defined]  # the engine runs it last
-        self.grad_fn.register_prehook(keep)
+        self.grad_fn._register_tensor_hook(keep)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Any:
+        """Call ``hook(self)`` once per backward, after this leaf's ``.grad`` is final."""
+        from minigrad.autograd import graph
+
+        return graph.register_post_accumulate_grad_hook(self, hook)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
@@ -393,7 +392,7 @@ class Tensor(TensorMethods):
             raise AutogradError("register_hook: cannot register a hook on a tensor that "
                                 "doesn't require gradient")
         if self.grad_fn is not None:
-            self.grad_fn.register_prehook(hook)
+            self.grad_fn._register_tensor_hook(hook)
             return _HookHandle(self.grad_fn._pre_hooks, hook)
         if self._hooks is None:
             self._hooks = []

@@ -240,7 +240,7 @@ def test_one_projection_gemm_per_layer_and_direction() -> None:
         if node is None or id(node) in seen or not hasattr(node, "parents"):
             continue
         seen.add(id(node))
-        kinds[node.name] = kinds.get(node.name, 0) + 1
+        kinds[node.op_name] = kinds.get(node.op_name, 0) + 1
         stack.extend(node.parents)
     assert kinds["Linear"] == 4 and kinds["Recurrence"] == 4
 

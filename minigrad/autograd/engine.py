@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from minigrad.autograd import graph
 from minigrad.backends import backend_of
 from minigrad.errors import AutogradError
 from minigrad.grad_mode import STATE, detect_anomaly, set_grad_enabled
@@ -90,9 +91,13 @@ def _run(
     grads: dict[Op, Any] = {}
     deps: dict[Op, int] = {}
     nodes = []
+    # leaves with post-accumulate-grad hooks that received a gradient (None: no such hooks)
+    reached = {} if capture is None and graph.POST_ACCUMULATE_HOOKS else None
     for t, g in roots:
         if t.grad_fn is None:  # a leaf as root: its gradient is the seed itself
             _deliver_leaf(t, g, capture, captured, create_graph)
+            if reached is not None and id(t) in graph.POST_ACCUMULATE_HOOKS:
+                reached[id(t)] = t
         else:
             node = t.grad_fn
             grads[node] = g if node not in grads else _add(grads[node], g)
@@ -119,6 +124,9 @@ def _run(
         if g is not None:
             if node._pre_hooks:
                 g = _run_hooks(node._pre_hooks, g, create_graph)
+            node_hooks = node._fn_hooks
+            if node_hooks is not None:
+                g = graph.run_prehooks(node, g, create_graph)
             if capture is not None and node in capture:
                 captured[capture[node]] = g
             m = TENSOR_MATH if create_graph else array_math(node.backend.xp)
@@ -135,9 +143,11 @@ def _run(
             n_in = len(node.parents)
             if len(in_grads) != n_in:
                 raise AutogradError(
-                    f"{node.name}.backward returned {len(in_grads)} gradients but the op has "
+                    f"{node.op_name}.backward returned {len(in_grads)} gradients but the op has "
                     f"{len(node.parents)} inputs (return None for inputs without a gradient)"
                 )
+            if node_hooks is not None:
+                in_grads = graph.run_posthooks(node, in_grads, g, m, create_graph)
             if not create_graph and len(in_grads) > 1:
                 in_grads = _unshare(in_grads)
         else:
@@ -149,7 +159,7 @@ def _run(
             if gi is not None:
                 gi = node._fit_grad(i, gi, m)
                 if anomaly:
-                    node._check_grad_finite(gi if not create_graph else gi._data, i)
+                    node._check_grad_finite(gi, i)
             if isinstance(p, Op):
                 if gi is not None:
                     prev = grads.get(p)
@@ -160,6 +170,10 @@ def _run(
                     ready.append(p)
             elif gi is not None:
                 _deliver_leaf(p, gi, capture, captured, create_graph, retain_graph)
+                if reached is not None and id(p) in graph.POST_ACCUMULATE_HOOKS:
+                    reached[id(p)] = p
+    if reached:
+        graph.run_post_accumulate_hooks(reached)
     return captured
 
 
@@ -262,21 +276,55 @@ def backward(
     grad_tensors: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    grad_variables: Any = None,
+    inputs: Tensor | Sequence[Tensor] | None = None,
 ) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``).
+
+    As ``torch.autograd.backward``: with ``inputs`` only those tensors (leaves or not)
+    accumulate into their ``.grad``; ``grad_variables`` is the old name of ``grad_tensors``.
 
     >>> import minigrad as mg
     >>> x = mg.ones(2, requires_grad=True)
     >>> mg.autograd.backward((x * 3).sum()); x.grad
     tensor([3., 3.], dtype=float32, device='cpu')
+    >>> w = mg.ones(2, requires_grad=True)
+    >>> mg.autograd.backward((x * w).sum(), inputs=[w]); w.grad, x.grad
+    (tensor([1., 1.], dtype=float32, device='cpu'), tensor([3., 3.], dtype=float32, device='cpu'))
     """
+    if grad_variables is not None:
+        if grad_tensors is not None:
+            raise AutogradError("backward: pass grad_tensors or grad_variables, not both")
+        grad_tensors = grad_variables
     outputs = _as_tuple(tensors)
     grad_outputs = _as_tuple(grad_tensors) if grad_tensors is not None else ()
     if retain_graph is None:
         retain_graph = create_graph
+    if inputs is not None:
+        _backward_into(outputs, _as_tuple(inputs), grad_outputs, retain_graph, create_graph)
+        return
     with set_grad_enabled(create_graph):
         roots = _root_grads(outputs, grad_outputs, create_graph, "backward")
         _run(roots, retain_graph, create_graph, None)
+
+
+def _backward_into(outputs: tuple[Tensor, ...], inputs: tuple[Tensor, ...],
+                   grad_outputs: tuple[Any, ...], retain_graph: bool, create_graph: bool) -> None:
+    """``backward(inputs=...)``: accumulate into the ``.grad`` of ``inputs`` only."""
+    if not inputs:
+        raise AutogradError("backward: the 'inputs' argument cannot be empty")
+    grads = grad(outputs, inputs, grad_outputs or None, retain_graph, create_graph,
+                 allow_unused=True)
+    reached = {}
+    with set_grad_enabled(create_graph):
+        for t, g in zip(inputs, grads, strict=True):
+            if g is None:
+                continue
+            t.grad = g if t.grad is None else t.grad + g
+            if t.grad_fn is None and id(t) in graph.POST_ACCUMULATE_HOOKS:
+                reached[id(t)] = t
+    if reached:
+        graph.run_post_accumulate_hooks(reached)
 
 
 def grad(
@@ -285,12 +333,18 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, leaving ``.grad`` untouched.
 
     As ``torch.autograd.grad``: ``grad_outputs`` defaults to ones for scalar outputs;
-    ``create_graph=True`` records the backward pass so the result can be differentiated again.
+    ``create_graph=True`` records the backward pass so the result can be differentiated again;
+    an input the outputs do not depend on is an error, or None with ``allow_unused=True``, or
+    zeros with ``materialize_grads=True``. ``only_inputs`` is ignored (as in PyTorch);
+    ``is_grads_batched=True`` (vmap) is not supported.
 
     >>> import minigrad as mg
     >>> x = mg.tensor(3.0, requires_grad=True)
@@ -299,6 +353,13 @@ def grad(
     >>> float(dy), float(d2y)
     (27.0, 18.0)
     """
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True needs vmap, which minigrad lacks")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("grad: expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got allow_unused=False")
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
     grad_outs = _as_tuple(grad_outputs) if grad_outputs is not None else ()
@@ -315,6 +376,9 @@ def grad(
     result: list[Tensor | None] = []
     for i, t in enumerate(ins):
         g = captured.get(i)
+        if g is None and materialize_grads:
+            g = t._backend.xp.zeros(t._data.shape, dtype=t._data.dtype)
+            g = Tensor._make(g, None) if create_graph else g
         if g is None:
             if not allow_unused:
                 raise AutogradError(

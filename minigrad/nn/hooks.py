@@ -125,7 +125,7 @@ class BackwardHookCall:
                 continue
             if a.requires_grad and STATE.grad_enabled:
                 wrapped = _HookIdentity.apply(a)
-                wrapped.grad_fn.register_prehook(make_hook(k))
+                wrapped.grad_fn._register_tensor_hook(make_hook(k))
                 slots.append(k)
                 out[i] = wrapped
             k += 1

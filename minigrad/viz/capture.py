@@ -109,7 +109,7 @@ def _watch_node(node: Op) -> bool:
     if node in _WATCHED:
         return False
     _WATCHED.add(node)
-    node.register_prehook(_recorder(node))
+    node._register_tensor_hook(_recorder(node))
     return True
 
 

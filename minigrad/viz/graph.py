@@ -223,7 +223,7 @@ def _make_node(
             module = tag[0]
             if module not in modules:
                 _add_module(module, tag[1], tag[2], modules)
-        return Node(nid, "op", obj.name, tuple(shape), str(dtype), _device(obj), module,
+        return Node(nid, "op", obj.op_name, tuple(shape), str(dtype), _device(obj), module,
                     grad_norm_of(obj), _saved(obj), is_root)
     t: Tensor = obj
     name = names.get(id(t)) or param_name_of(t) or t.name or ""
