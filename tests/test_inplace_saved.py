@@ -78,3 +78,15 @@ def test_relu_output_may_change_in_place() -> None:
     y.mul_(3)
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 3.0])
+
+
+def test_anomaly_mode_accepts_an_infinity_passed_on_from_an_input() -> None:
+    """A -inf attention mask is data, not an anomaly; log(0) making -inf still is one."""
+    mask = mg.tensor([[0.0, float("-inf")], [0.0, 0.0]])
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with mg.autograd.detect_anomaly():
+        F.softmax(x + mask, dim=-1).sum().backward()
+        with pytest.raises(mg.AnomalyError, match="Log produced -inf"):
+            mg.log(mg.zeros(1, requires_grad=True))
+        with pytest.raises(mg.AnomalyError, match="NaN"):
+            (x + mask) * 0.0 * mg.tensor(float("inf"))
