@@ -25,20 +25,22 @@ from op_table_attention import ATTENTION_SPECS
 from op_table_index import INDEX_SPECS
 from op_table_math import MATH_SPECS
 from op_table_more import MORE_SPECS
-from op_table_rnn import RNN_SPECS
 from op_table_named import NAMED_SPECS
+from op_table_nn import NN_SPECS
 from op_table_reshape import RESHAPE_SPECS
+from op_table_rnn import RNN_SPECS
 
 import minigrad as mg
 from minigrad.testing import gradcheck, gradgradcheck
 
 SPECS = ELEMENTWISE_SPECS + MORE_SPECS + ATTENTION_SPECS + MATH_SPECS
-SPECS += ACTIVATION_SPECS + NORM_SPECS
 SPECS += RNN_SPECS
+SPECS += ACTIVATION_SPECS + NORM_SPECS
 SPECS += INDEX_SPECS + RESHAPE_SPECS
+SPECS += NAMED_SPECS
+SPECS += NN_SPECS
 SMOOTH = [s for s in SPECS if s.smooth]
 CORE_OPS_COVERED = {s.name for s in SPECS}
-SPECS += NAMED_SPECS
 
 
 def _tuple(x: Any) -> tuple[Any, ...]:

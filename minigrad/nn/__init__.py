@@ -48,9 +48,12 @@ from minigrad.nn.activation_smooth import (
 )
 from minigrad.nn.attention import MultiheadAttention
 from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
-from minigrad.nn.conv import Conv2d
-from minigrad.nn.dropout import Dropout
+from minigrad.nn.conv import Conv1d, Conv2d
+from minigrad.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
+from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
+from minigrad.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from minigrad.nn.embedding import Embedding
+from minigrad.nn.fold import Fold, PixelShuffle, PixelUnshuffle, Unfold
 from minigrad.nn.hooks import RemovableHandle
 from minigrad.nn.layer_norm import (
     GroupNorm,
@@ -61,10 +64,38 @@ from minigrad.nn.layer_norm import (
     RMSNorm,
 )
 from minigrad.nn.linear import Flatten, Identity, Linear, Unflatten
-from minigrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from minigrad.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from minigrad.nn.module import Module
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
+from minigrad.nn.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from minigrad.nn.parameter import Parameter
+from minigrad.nn.parameter_containers import ParameterDict, ParameterList
 from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Subsampling2d
 from minigrad.nn.rbf import RBF
 from minigrad.nn.recurrent import GRU, LSTM, RNN, RNNBase
@@ -76,6 +107,7 @@ from minigrad.nn.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from minigrad.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "RBF", "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
@@ -92,6 +124,15 @@ __all__ += [  # activations and per-sample normalisation
     "Hardtanh", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "LogSigmoid",
     "Mish", "PReLU", "RMSNorm", "ReLU6", "SiLU", "Softplus", "Softshrink", "Softsign",
     "Tanhshrink", "Threshold",
+]
+__all__ += [  # the nn surface: losses, conv, padding, resampling, distances, containers
+    "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",
+    "ConstantPad3d", "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "CosineSimilarity",
+    "Dropout1d", "Dropout2d", "Dropout3d", "Fold", "HuberLoss", "KLDivLoss", "L1Loss",
+    "PairwiseDistance", "ParameterDict", "ParameterList", "PixelShuffle", "PixelUnshuffle",
+    "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+    "ReplicationPad2d", "ReplicationPad3d", "SmoothL1Loss", "Unfold", "Upsample",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
 ]
 __all__ += [  # attention and transformers
     "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",

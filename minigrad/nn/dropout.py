@@ -15,7 +15,7 @@ from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -38,3 +38,36 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _DropoutNd(Dropout):
+    def forward(self, input: Tensor) -> Tensor:
+        return getattr(F, type(self).__name__.lower())(input, self.p, self.training)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) or (C, L) inputs with probability ``p`` (training).
+
+    >>> import minigrad as mg
+    >>> y = Dropout1d(0.5)(mg.ones(4, 8, 3))
+    >>> all(len(set(y[n, c].tolist())) == 1 for n in range(4) for c in range(8))
+    True
+    """
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of (N, C, H, W) inputs with probability ``p`` (training).
+
+    >>> import minigrad as mg
+    >>> Dropout2d(0.5).eval()(mg.ones(1, 2, 2, 2)).sum().item()
+    8.0
+    """
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability ``p``.
+
+    >>> import minigrad as mg
+    >>> Dropout3d(0.0)(mg.ones(1, 2, 2, 2, 2)).sum().item()
+    16.0
+    """

@@ -16,7 +16,7 @@ import importlib
 from typing import Any
 
 from minigrad.errors import ShapeError
-from minigrad.ops import pad, sigmoid, tanh
+from minigrad.ops import sigmoid, tanh
 from minigrad.ops.activation import (
     celu,
     celu_,
@@ -54,9 +54,14 @@ from minigrad.ops.activation_piecewise import (
 )
 from minigrad.ops.attention import scaled_dot_product_attention
 from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
+from minigrad.ops.distance import cosine_similarity, normalize, pairwise_distance
+from minigrad.ops.dropout import dropout1d, dropout2d, dropout3d, feature_dropout
 from minigrad.ops.embedding import embedding
+from minigrad.ops.fold import fold, pixel_shuffle, pixel_unshuffle, unfold
+from minigrad.ops.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from minigrad.ops.linear import linear
 from minigrad.ops.loss import cross_entropy, nll_loss
+from minigrad.ops.loss_kl import kl_div
 from minigrad.ops.loss_regression import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -67,6 +72,7 @@ from minigrad.ops.loss_regression import (
     smooth_l1_loss,
 )
 from minigrad.ops.normalization import group_norm, instance_norm, layer_norm, rms_norm
+from minigrad.ops.padding import pad
 from minigrad.ops.pool import (
     adaptive_avg_pool2d,
     avg_pool2d,
@@ -88,6 +94,11 @@ __all__ = [
 __all__ += ["rrelu", "rrelu_", "softmin"]  # minigrad.ops.activation*
 __all__ += ["embedding"]  # minigrad.ops.embedding
 __all__ += ["one_hot"]  # minigrad.ops.select
+__all__ += [  # the nn surface: distances, padding, resampling, blocks, channel dropout
+    "cosine_similarity", "dropout1d", "dropout2d", "dropout3d", "feature_dropout", "fold",
+    "interpolate", "kl_div", "normalize", "pairwise_distance", "pixel_shuffle",
+    "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
+]
 __all__ += [  # activations and normalisation (minigrad.ops.activation*, .normalization)
     "celu", "celu_", "elu", "elu_", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",
     "hardswish", "hardtanh", "hardtanh_", "instance_norm", "layer_norm", "leaky_relu_",

@@ -15,7 +15,10 @@ from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss"]
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss",
+    "MSELoss", "NLLLoss", "SmoothL1Loss",
+]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -125,3 +128,72 @@ class BCEWithLogitsLoss(_WeightedLoss):
         return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error ``|input - target|`` with ``reduction``, as ``torch.nn.L1Loss``.
+
+    >>> import minigrad as mg
+    >>> L1Loss()(mg.tensor([1.0, -3.0]), mg.tensor([0.0, 0.0])).item()
+    2.0
+    """
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """Squared error below ``beta``, absolute error above, as ``torch.nn.SmoothL1Loss``.
+
+    >>> import minigrad as mg
+    >>> SmoothL1Loss(reduction="sum")(mg.tensor([0.5, 3.0]), mg.zeros(2)).item()
+    2.625
+    """
+
+    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """``0.5 d²`` below ``delta``, ``delta (|d| - delta/2)`` above, as ``torch.nn.HuberLoss``.
+
+    >>> import minigrad as mg
+    >>> HuberLoss(delta=2.0)(mg.tensor([0.5, 3.0]), mg.zeros(2)).item()
+    2.0625
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of log-probabilities ``input`` from ``target``, as ``torch.nn.KLDivLoss``;
+    ``reduction`` may also be ``"batchmean"`` (the divergence's definition; ``"mean"``
+    warns, as PyTorch).
+
+    >>> import minigrad as mg
+    >>> loss = KLDivLoss(reduction="batchmean", log_target=True)
+    >>> loss(mg.tensor([[-0.5, -1.0]]), mg.tensor([[-0.5, -1.0]])).item()
+    0.0
+    """
+
+    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
+        Module.__init__(self)
+        if reduction not in (*_REDUCTIONS, "batchmean"):
+            raise ValueError(f"KLDivLoss: `reduction` must be one of {(*_REDUCTIONS, 'batchmean')}"
+                             f", got {reduction!r}")
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

@@ -1,4 +1,4 @@
-"""Convolutions: conv2d, conv1d, conv_transpose2d, with connection tables (LeNet-5's C3).
+"""Convolutions: conv2d, conv1d, conv_transpose2d/1d, with connection tables (LeNet-5's C3).
 
 Three differentiable ops close under differentiation, so gradients of any order work:
 
@@ -32,7 +32,7 @@ from minigrad.tensor import Tensor
 from .conv_args import check_float, normalize_padding, pair
 from .conv_kernels import conv2d_forward, conv2d_input_grad, conv2d_weight_grad
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
 class Conv2d(Op):
@@ -282,3 +282,33 @@ def conv_transpose2d(
     args = (input, weight) if bias is None else (input, weight, bias)
     return ConvTranspose2d.apply(*args, in_size=(size[0], size[1]), stride=stride, padding=pad,
                                  dilation=dilation, groups=groups)
+
+
+def conv_transpose1d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+    padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+) -> Tensor:
+    """Transposed 1-D convolution as ``torch.nn.functional.conv_transpose1d``: (N, Cin, L) with
+    weight (Cin, Cout/groups, k); :func:`conv_transpose2d` over a height of 1.
+
+    >>> import minigrad as mg
+    >>> conv_transpose1d(mg.ones(1, 2, 3), mg.ones(2, 4, 3), stride=2).shape
+    Size([1, 4, 7])
+    """
+    op = "conv_transpose1d"
+    input, weight, bias = check_float(op, input=input, weight=weight, bias=bias)
+    if input.ndim != 3 or weight.ndim != 3:
+        raise ShapeError(f"{op}: expected a 3-D input (N, C, L) and a 3-D weight "
+                         f"(in_channels, out_channels/groups, k), got {input.shape} and "
+                         f"{weight.shape}")
+    args = []
+    for name, value, lo in (("stride", stride, 1), ("padding", padding, 0),
+                            ("output_padding", output_padding, 0), ("dilation", dilation, 1)):
+        args.append((0 if lo == 0 else 1, pair(value, name, op, lo, 1)[0]))
+    try:
+        out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, args[0], args[1],
+                               args[2], groups, args[3])
+    except ShapeError as e:
+        raise ShapeError(f"{op}: {str(e).removeprefix('conv_transpose2d: ')} (input "
+                         f"{input.shape}, weight {weight.shape})") from None
+    return out.squeeze(2)
