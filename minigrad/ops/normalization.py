@@ -27,6 +27,7 @@ from minigrad.errors import MinigradTypeError, ShapeError
 from minigrad.op import Op
 from minigrad.tensor import Tensor
 
+from ._sum import accurate_mean
 from ._util import check_tensor
 
 __all__ = ["group_norm", "instance_norm", "layer_norm", "rms_norm"]
@@ -39,9 +40,9 @@ class Normalize(Op):
     def forward(self, xp: Any, x: Any, *affine: Any, axes: tuple[int, ...], eps: float,
                 centre: bool, has_weight: bool) -> Any:
         self.axes, self.eps, self.centre, self.has_weight = axes, eps, centre, has_weight
-        mean = x.mean(axis=axes, keepdims=True) if centre else None
+        mean = accurate_mean(xp, x, axes, keepdims=True) if centre else None
         xc = x - mean if centre else x
-        rstd = 1 / xp.sqrt((xc * xc).mean(axis=axes, keepdims=True) + eps)
+        rstd = 1 / xp.sqrt(accurate_mean(xp, xc * xc, axes, keepdims=True) + eps)
         self.saved_aux = (mean, rstd)
         out = xc * rstd
         if has_weight:

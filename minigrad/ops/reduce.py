@@ -20,6 +20,7 @@ from minigrad.gradmath import register_math
 from minigrad.op import Op
 from minigrad.tensor import Tensor
 
+from ._sum import accurate_mean, accurate_sum
 from ._util import check_tensor, normalize_dim, normalize_dims
 
 __all__ = [
@@ -72,7 +73,7 @@ class Sum(_Reduction):
 
     def forward(self, xp: Any, x: Any, dim: tuple[int, ...], keepdim: bool) -> Any:
         self._setup(x, dim, keepdim)
-        return xp.sum(x, axis=dim, keepdims=keepdim)
+        return accurate_sum(xp, x, dim, keepdim)
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
         return (self._expand(m, g),)
@@ -87,7 +88,7 @@ class Mean(_Reduction):
         for d in dim:
             n *= x.shape[d]
         self.n = n
-        return xp.mean(x, axis=dim, keepdims=keepdim)
+        return accurate_mean(xp, x, dim, keepdim)
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
         return (self._expand(m, g / self.n),)
@@ -150,7 +151,7 @@ class SumTo(Op):
         axes = tuple(range(lead)) + tuple(
             lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
         )
-        out = xp.sum(x, axis=axes, keepdims=True) if axes else x
+        out = accurate_sum(xp, x, axes, keepdims=True) if axes else x
         return out.reshape(shape)
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
