@@ -209,10 +209,10 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "as_tensor",
     "autograd",
     "bitwise_and",
     "bitwise_not",
-    "as_tensor",
     "bitwise_or",
     "bitwise_xor",
     "bool",
@@ -329,6 +329,7 @@ __all__ += [  # the top-level surface of docs/pytorch-compat.md
     "short", "utils",
 ]
 __all__ += [name for fam in ops._FAMILIES for name in fam.__all__]
+__all__ = list(dict.fromkeys(__all__))  # a family may re-export a core name (add, div, sub)
 
 
 def __getattr__(name: str) -> object:

@@ -95,6 +95,9 @@ _FAMILIES: tuple = (unary_math, binary_more, reduce_more, einsum, linalg, diagon
                     activation, activation_piecewise, normalization, named, closeness,
                     broadcasting, joining, reshaping, sampling, scatter, select)
 
+# the families' public functions are attributes of minigrad.ops too (mg.ops.acos is mg.acos)
+globals().update({name: getattr(fam, name) for fam in _FAMILIES for name in fam.__all__})
+
 #: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops
 TENSOR_METHODS: dict = {
     name: getattr(fam, name) for fam in _FAMILIES for name in getattr(fam, "TENSOR_METHODS", ())
