@@ -12,6 +12,7 @@ under their index or key so that ``parameters()``, ``state_dict()`` and optimize
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -108,7 +109,8 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """An ordered dict of parameters keyed by strings, as ``torch.nn.ParameterDict``.
+    """An ordered dict of parameters keyed by strings, as ``torch.nn.ParameterDict`` (a plain
+    dict argument is added in sorted key order, as PyTorch).
 
     >>> import minigrad as mg
     >>> pd = ParameterDict({"scale": mg.ones(1)}); pd["shift"] = mg.zeros(1)
@@ -201,9 +203,12 @@ class ParameterDict(Module):
         return ParameterDict(self.items())
 
     def update(self, parameters: Any) -> None:
-        """Add every ``(key, value)`` of a mapping, a ParameterDict or an iterable of pairs."""
-        if isinstance(parameters, (Mapping, ParameterDict)):
+        """Add every ``(key, value)`` of an OrderedDict, a ParameterDict or an iterable of pairs
+        in their order, or of another mapping in sorted key order (as PyTorch)."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
             pairs: Iterable[Any] = list(parameters.items())
+        elif isinstance(parameters, Mapping):  # a plain mapping is taken in key order (PyTorch)
+            pairs = sorted(parameters.items())
         elif isinstance(parameters, Iterable) and not isinstance(parameters, (str, Tensor)):
             pairs = parameters
         else:

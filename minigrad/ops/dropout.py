@@ -51,7 +51,7 @@ def feature_dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Ten
 
 
 def _unbatched(input: Tensor, p: float, training: bool, batched: bool) -> Tensor:
-    if batched:
+    if batched or not training or p == 0.0:
         return feature_dropout(input, p, training)
     return feature_dropout(input.unsqueeze(0), p, training).squeeze(0)
 
