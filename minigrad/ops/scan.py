@@ -30,6 +30,26 @@ def _flip(xp: Any, x: Any, dim: int, reverse: bool) -> Any:
     return xp.flip(x, dim) if reverse else x
 
 
+def inclusive_scan(xp: Any, x: Any, axis: int, fn: Any) -> Any:
+    """Running ``fn`` (associative: maximum, minimum, logaddexp) along ``axis``.
+
+    A doubling scan of whole-array ops (log2(n) steps), so it needs no ``ufunc.accumulate``
+    (which CuPy lacks for most ufuncs) and runs alike on every backend.
+
+    >>> import numpy as np
+    >>> inclusive_scan(np, np.array([1, 3, 2, 5, 4]), 0, np.maximum)
+    array([1, 3, 3, 5, 5])
+    """
+    out = x.copy()
+    n, step = x.shape[axis], 1
+    head = (slice(None),) * axis
+    while step < n:
+        later, earlier = (*head, slice(step, None)), (*head, slice(None, n - step))
+        out[later] = fn(out[later], out[earlier])
+        step *= 2
+    return out
+
+
 class CumSum(Op):
     """Running sum along ``dim`` (from the end when ``reverse``); its adjoint is the reverse."""
 
@@ -72,7 +92,7 @@ class LogCumSumExp(Op):
 
     def forward(self, xp: Any, x: Any, dim: int, reverse: bool = False) -> Any:
         self.dim, self.reverse = dim, reverse
-        out = xp.logaddexp.accumulate(_flip(xp, x, dim, reverse), axis=dim)
+        out = inclusive_scan(xp, _flip(xp, x, dim, reverse), dim, xp.logaddexp)
         return _flip(xp, out, dim, reverse)
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
@@ -161,12 +181,12 @@ def _cum_extreme(input: Tensor, dim: int, op: str) -> CumExtreme:
     xp = x._backend.xp
     data = x._data
     ufunc = xp.maximum if op == "cummax" else xp.minimum
-    running = ufunc.accumulate(data, axis=d)
+    running = inclusive_scan(xp, data, d, ufunc)
     shape = [1] * data.ndim
     shape[d] = data.shape[d]
     positions = xp.arange(data.shape[d]).reshape(shape)
     # the latest position holding the running extreme (ties go to the later index, as PyTorch)
-    idx = xp.maximum.accumulate(xp.where(data == running, positions, 0), axis=d)
+    idx = inclusive_scan(xp, xp.where(data == running, positions, 0), d, xp.maximum)
     idx = xp.asarray(idx, dtype="int64")
     values = Gather.apply(x, index=idx, dim=d)
     indices = Tensor._make(idx, None)
