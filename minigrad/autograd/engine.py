@@ -103,7 +103,10 @@ def _run(
             grads[node] = g if node not in grads else _add(grads[node], g)
             nodes.append(node)
 
-    # pass 1: count consumers (iteratively)
+    # pass 1: count consumers (iteratively); with post-accumulate hooks, also the edges into
+    # each hooked leaf, so its hooks fire as soon as its last gradient has arrived (PyTorch's
+    # AccumulateGrad timing, which lets DDP reduce a bucket while backward goes on)
+    pending: dict[int, int] | None = {} if reached is not None else None
     stack = list(dict.fromkeys(nodes))
     seen = set(stack)
     while stack:
@@ -114,6 +117,8 @@ def _run(
                 if p not in seen:
                     seen.add(p)
                     stack.append(p)
+            elif pending is not None and p is not None and id(p) in graph.POST_ACCUMULATE_HOOKS:
+                pending[id(p)] = pending.get(id(p), 0) + 1
 
     # pass 2: release nodes whose consumers are done
     ready = [n for n in dict.fromkeys(nodes) if deps.get(n, 0) == 0]
@@ -168,13 +173,31 @@ def _run(
                 deps[p] = left
                 if left == 0:
                     ready.append(p)
-            elif gi is not None:
-                _deliver_leaf(p, gi, capture, captured, create_graph, retain_graph)
-                if reached is not None and id(p) in graph.POST_ACCUMULATE_HOOKS:
-                    reached[id(p)] = p
+            else:
+                if gi is not None:
+                    _deliver_leaf(p, gi, capture, captured, create_graph, retain_graph)
+                    if reached is not None and id(p) in graph.POST_ACCUMULATE_HOOKS:
+                        reached[id(p)] = p
+                if pending:
+                    _leaf_edge_done(p, pending, reached)
     if reached:
         graph.run_post_accumulate_hooks(reached)
     return captured
+
+
+def _leaf_edge_done(leaf: Tensor, pending: dict[int, int], reached: Any) -> None:
+    """One edge into ``leaf`` is done; after its last, run its post-accumulate hooks now."""
+    key = id(leaf)
+    left = pending.get(key)
+    if left is None:
+        return
+    if left > 1:
+        pending[key] = left - 1
+        return
+    del pending[key]
+    done = reached.pop(key, None)
+    if done is not None:
+        graph.run_post_accumulate_hooks({key: done})
 
 
 def _unshare(in_grads: Any) -> Any:
