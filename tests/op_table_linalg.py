@@ -58,6 +58,25 @@ def _add_case(draw: Any, batched: bool) -> Case:
                  draw(mst.arrays((*lead, k, j)))), kw)
 
 
+_scales = {"beta": st.sampled_from([1.0, 0.5, 0.0]), "alpha": st.sampled_from([1.0, -2.0])}
+
+
+@st.composite
+def _addmv_case(draw: Any) -> Case:
+    i, k = draw(n), draw(n)
+    a = draw(mst.arrays(draw(st.sampled_from([(i,), (1,), ()]))))
+    kw = {name: draw(v) for name, v in _scales.items()}
+    return Case((a, draw(mst.arrays((i, k))), draw(mst.arrays((k,)))), kw)
+
+
+@st.composite
+def _addbmm_case(draw: Any) -> Case:
+    b, i, k, j = (draw(n) for _ in range(4))
+    a = draw(mst.arrays(draw(st.sampled_from([(i, j), (j,), (1, j)]))))
+    kw = {name: draw(v) for name, v in _scales.items()}
+    return Case((a, draw(mst.arrays((b, i, k))), draw(mst.arrays((b, k, j)))), kw)
+
+
 def _np_add(a: np.ndarray, x: np.ndarray, y: np.ndarray, beta: float,
             alpha: float) -> np.ndarray:
     return beta * a + alpha * np.matmul(x, y)
@@ -94,6 +113,22 @@ def _diag_case(draw: Any) -> Case:
 
 def _np_diag(a: np.ndarray, diagonal: int) -> np.ndarray:
     return np.diag(a, diagonal)
+
+
+@st.composite
+def _diag_embed_case(draw: Any) -> Case:
+    a = draw(mst.arrays(mst.shapes(min_dims=1, max_dims=3)))
+    d1, d2 = draw(st.permutations(range(-a.ndim - 1, 0)))[:2]
+    return Case((a,), {"offset": draw(st.integers(-2, 2)), "dim1": d1, "dim2": d2})
+
+
+def _np_diag_embed(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    n = a.shape[-1] + abs(offset)
+    out = np.zeros((*a.shape[:-1], n, n))
+    i = np.arange(a.shape[-1]) + max(-offset, 0)
+    out[..., i, i + offset] = a
+    ndim = a.ndim + 1
+    return np.moveaxis(out, (-2, -1), (dim1 % ndim, dim2 % ndim))
 
 
 @st.composite
@@ -237,6 +272,22 @@ LINALG_SPECS = [
            ref=lambda a, b, dim: np.moveaxis(np.cross(np.moveaxis(a, dim, -1),
                                                       np.moveaxis(b, dim, -1)), -1, dim),
            torch=lambda a, b, dim: tt().linalg.cross(*tt().broadcast_tensors(a, b), dim=dim)),
+    OpSpec("addmv", lambda a, x, y, beta, alpha: a.addmv(x, y, beta=beta, alpha=alpha),
+           _addmv_case(), ref=_np_add, torch=lambda a, x, y, beta, alpha: tt().addmv(
+               a, x, y, beta=beta, alpha=alpha)),
+    OpSpec("addbmm", lambda a, x, y, beta, alpha: mg.addbmm(a, x, y, beta=beta, alpha=alpha),
+           _addbmm_case(),
+           ref=lambda a, x, y, beta, alpha: beta * a + alpha * np.matmul(x, y).sum(0),
+           torch=lambda a, x, y, beta, alpha: tt().addbmm(a, x, y, beta=beta, alpha=alpha)),
+    OpSpec("vdot", lambda a, b: mg.vdot(a, b), _shapes_case("i", "i"), ref=np.vdot,
+           torch=lambda a, b: tt().vdot(a, b)),
+    OpSpec("matrix_power", lambda a, n: a.matrix_power(n),
+           _square_case().map(lambda c: Case(c.arrays, {"n": int(c.arrays[0].size % 5) - 1})),
+           ref=lambda a, n: np.linalg.matrix_power(a, n),
+           torch=lambda a, n: tt().linalg.matrix_power(a, n)),
+    OpSpec("diag_embed", lambda a, offset, dim1, dim2: mg.diag_embed(a, offset, dim1, dim2),
+           _diag_embed_case(), ref=_np_diag_embed,
+           torch=lambda a, offset, dim1, dim2: tt().diag_embed(a, offset, dim1, dim2)),
     OpSpec("inv", lambda a: mg.linalg.inv(a), _square_case(), ref=np.linalg.inv,
            torch=lambda a: tt().linalg.inv(a)),
     OpSpec("inverse", lambda a: a.inverse(), _square_case(), ref=np.linalg.inv),

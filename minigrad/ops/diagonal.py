@@ -22,7 +22,7 @@ from minigrad.tensor import Tensor
 
 from ._util import check_tensor, normalize_dim
 
-__all__ = ["diag", "diagonal", "trace", "tril", "triu"]
+__all__ = ["diag", "diag_embed", "diagonal", "trace", "tril", "triu"]
 
 
 def trace(input: Tensor) -> Tensor:
@@ -127,6 +127,29 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if input.ndim == 2:
         return Diagonal.apply(input, offset=k, dim1=0, dim2=1)
     raise ShapeError(f"diag: expected a 1-D or 2-D tensor, got input {input.shape}")
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices whose diagonal ``offset`` (in the plane of output dims ``dim1``, ``dim2``)
+    holds the last dim of ``input``, zeros elsewhere, as ``torch.diag_embed``.
+
+    >>> import minigrad as mg
+    >>> mg.diag_embed(mg.tensor([[1.0, 2.0]]))
+    tensor([[[1., 0.],
+             [0., 2.]]], dtype=float32, device='cpu')
+    """
+    check_tensor(input, "diag_embed")
+    if input.ndim < 1:
+        raise ShapeError("diag_embed: expected a tensor of at least 1 dim, got a 0-d tensor")
+    ndim = input.ndim + 1
+    d1 = normalize_dim(dim1, ndim, "diag_embed")
+    d2 = normalize_dim(dim2, ndim, "diag_embed")
+    if d1 == d2:
+        raise ShapeError(f"diag_embed: dim1 and dim2 name one dim ({dim1}, {dim2})")
+    n = input.shape[-1] + abs(int(offset))
+    rest = iter(input.shape[:-1])
+    shape = tuple(n if i in (d1, d2) else next(rest) for i in range(ndim))
+    return DiagonalScatter.apply(input, shape=shape, offset=int(offset), dim1=d1, dim2=d2)
 
 
 def _triangle(input: Tensor, diagonal: int, upper: bool) -> Tensor:

@@ -24,7 +24,8 @@ from .joining import stack
 from .matmul import matmul
 
 __all__ = [
-    "addmm", "baddbmm", "bmm", "cross", "dot", "ger", "inner", "mm", "mv", "outer", "tensordot",
+    "addbmm", "addmm", "addmv", "baddbmm", "bmm", "cross", "dot", "ger", "inner", "matrix_power",
+    "mm", "mv", "outer", "tensordot", "vdot",
 ]
 
 
@@ -108,6 +109,54 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
     return matmul(input, tensor)
 
 
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """``dot`` with the first argument conjugated: for real tensors the same as ``dot``.
+
+    >>> import minigrad as mg
+    >>> mg.vdot(mg.tensor([1.0, 2.0]), mg.tensor([3.0, 4.0]))
+    tensor(11., dtype=float32, device='cpu')
+    """
+    _ranks("vdot", (1, 1), ("input", "other"), input, other)
+    if input.shape != other.shape:
+        raise ShapeError(
+            f"vdot: expected 1-D tensors of one size, got input {input.shape} and other "
+            f"{other.shape}"
+        )
+    return dot(input, other)
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """``A`` multiplied by itself ``n`` times (the identity for 0, powers of the inverse for
+    negative ``n``), batched, as ``torch.linalg.matrix_power``; differentiable.
+
+    >>> import minigrad as mg
+    >>> mg.matrix_power(mg.tensor([[1.0, 1.0], [0.0, 1.0]]), 3)
+    tensor([[1., 3.],
+            [0., 1.]], dtype=float32, device='cpu')
+    """
+    check_tensor(A, "matrix_power", "A")
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ShapeError(f"matrix_power: expected square matrices (..., n, n), got {A.shape}")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"matrix_power: `n` must be an int, got {type(n).__name__}")
+    if n == 0:
+        xp = A._backend.xp
+        eye = xp.eye(A.shape[-1], dtype=A._data.dtype)
+        return Tensor._make(xp.broadcast_to(eye, A.shape).copy(), None)
+    if n < 0:
+        from minigrad.ops.linalg_dense import inv
+
+        A, n = inv(A), -n
+    result, base = None, A
+    while n:  # binary powering: log2(n) products
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
 def inner(input: Tensor, other: Tensor) -> Tensor:
     """Sum of products over the last dims, as ``torch.inner`` (a scalar factor if 0-D).
 
@@ -164,6 +213,38 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
     _ranks("addmm", (2, 2), ("mat1", "mat2"), mat1, mat2)
     _inner("addmm", mat1, mat2, "mat1", "mat2", 1, 0)
     return _add_scaled("addmm", input, matmul(mat1, mat2), beta, alpha)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1,
+          alpha: float = 1) -> Tensor:
+    """``beta * input + alpha * (mat @ vec)``, as ``torch.addmv``.
+
+    >>> import minigrad as mg
+    >>> mg.addmv(mg.ones(2), mg.ones(2, 3), mg.ones(3), alpha=2)
+    tensor([7., 7.], dtype=float32, device='cpu')
+    """
+    check_tensor(input, "addmv", "input")
+    _ranks("addmv", (2, 1), ("mat", "vec"), mat, vec)
+    _inner("addmv", mat, vec, "mat", "vec", 1, 0)
+    return _add_scaled("addmv", input, matmul(mat, vec), beta, alpha)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
+           alpha: float = 1) -> Tensor:
+    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``, as ``torch.addbmm``.
+
+    >>> import minigrad as mg
+    >>> mg.addbmm(mg.zeros(2, 4), mg.ones(5, 2, 3), mg.ones(5, 3, 4))[0, 0]
+    tensor(15., dtype=float32, device='cpu')
+    """
+    check_tensor(input, "addbmm", "input")
+    _ranks("addbmm", (3, 3), ("batch1", "batch2"), batch1, batch2)
+    if batch1.shape[0] != batch2.shape[0]:
+        raise ShapeError(
+            f"addbmm: batch sizes differ: batch1 {batch1.shape} and batch2 {batch2.shape}"
+        )
+    _inner("addbmm", batch1, batch2, "batch1", "batch2", 2, 1)
+    return _add_scaled("addbmm", input, einsum("bij,bjk->ik", batch1, batch2), beta, alpha)
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
@@ -263,5 +344,6 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     return stack(parts, -1).transpose(d, -1)
 
 
-TENSOR_METHODS = ["addmm", "baddbmm", "bmm", "cross", "dot", "ger", "inner", "mm", "mv", "outer"]
-INPLACE_METHODS = ["addmm", "baddbmm"]
+TENSOR_METHODS = ["addbmm", "addmm", "addmv", "baddbmm", "bmm", "cross", "dot", "ger", "inner",
+                  "matrix_power", "mm", "mv", "outer", "vdot"]
+INPLACE_METHODS = ["addbmm", "addmm", "addmv", "baddbmm"]
