@@ -3,8 +3,6 @@
 * :func:`gradcheck`, :func:`gradgradcheck`, :class:`GradcheckError`: float64 finite-difference
   checks of first- and second-order gradients (NumPy only, always available).
 * :func:`assert_close`: ``torch.testing.assert_close`` for minigrad tensors.
-* :func:`assert_close`: PyTorch's ``torch.testing.assert_close`` (per-dtype tolerances, the
-  same failure message).
 * :mod:`minigrad.testing.strategies`: hypothesis strategies (shapes, broadcastable shapes,
   tensors away from kinks, valid dims, conv/pool settings); needs ``pip install
   "minigrad[test]"`` and is imported on first use, so ``minigrad.testing`` works without it.

@@ -149,7 +149,7 @@ def _check_values(a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
     x, y = (a, b) if a.dtype.kind == "f" else (a.astype(np.float64), b.astype(np.float64))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         diff = np.abs(x - y)
-        ok = (x == y) | (diff <= atol + rtol * np.abs(y))
+        ok = (x == y) | ((diff <= atol + rtol * np.abs(y)) & np.isfinite(y))  # inf: exact
         if equal_nan:
             ok |= np.isnan(x) & np.isnan(y)
         if ok.all():
