@@ -78,8 +78,10 @@ def _as_array(value: Any) -> Any:
     return value
 
 
-def load_state_dict(module: Any, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-    """Copy ``state`` into ``module``'s parameters and buffers after validating all of it."""
+def load_state_dict(module: Any, state: Mapping[str, Any], strict: bool = True,
+                    assign: bool = False) -> IncompatibleKeys:
+    """Copy ``state`` into ``module``'s parameters and buffers after validating all of it
+    (with ``assign``, each takes the loaded array itself, keeping the array's dtype)."""
     cls = type(module).__name__
     if not isinstance(state, Mapping):
         raise TypeError(
@@ -124,11 +126,14 @@ def load_state_dict(module: Any, state: Mapping[str, Any], strict: bool = True) 
         if backend_of(arr) is not backend:
             arr = backend.asarray(backend_of(arr).to_numpy(arr), dtype=target.dtype,
                                   device=target.device)
-        elif arr.dtype != target.dtype:
+        elif arr.dtype != target.dtype and not (assign and arr.dtype.kind == "f"
+                                                 and target.dtype.kind == "f"):
             arr = arr.astype(target.dtype)
         converted.append((target, arr))
     for target, arr in converted:
-        if getattr(getattr(target._data, "flags", None), "writeable", True):
+        if assign:
+            target._data = arr
+        elif getattr(getattr(target._data, "flags", None), "writeable", True):
             target._data[...] = arr
         else:
             target._data = arr.copy()

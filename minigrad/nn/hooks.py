@@ -180,7 +180,16 @@ class BackwardHookCall:
 
 def call_with_hooks(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``module(*args, **kwargs)`` with its forward pre-hooks, forward hooks and backward hooks."""
-    for hook in list(module._forward_pre_hooks.values()):
+    with_kwargs = module.__dict__.get("_hooks_with_kwargs", ())
+    for hook_id, hook in list(module._forward_pre_hooks.items()):
+        if hook_id in with_kwargs:
+            result = hook(module, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise TypeError(f"forward pre-hook must return None or a tuple of (new_args, "
+                                    f"new_kwargs), but got {result!r}")
+                args, kwargs = result
+            continue
         result = hook(module, args)
         if result is not None:
             args = result if isinstance(result, tuple) else (result,)
@@ -189,8 +198,11 @@ def call_with_hooks(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
         bw = BackwardHookCall(module)
         args = bw.wrap_inputs(args)
     output = module.forward(*args, **kwargs)
-    for hook in list(module._forward_hooks.values()):
-        result = hook(module, args, output)
+    for hook_id, hook in list(module._forward_hooks.items()):
+        if hook_id in with_kwargs:
+            result = hook(module, args, kwargs, output)
+        else:
+            result = hook(module, args, output)
         if result is not None:
             output = result
     if bw is not None:

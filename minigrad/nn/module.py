@@ -32,6 +32,7 @@ from minigrad import dtypes
 from minigrad.errors import MinigradTypeError
 from minigrad.nn import _state
 from minigrad.nn._convert import module_to
+from minigrad.nn._lookup import SubmoduleLookup
 from minigrad.nn._repr import module_repr
 from minigrad.nn.hooks import RemovableHandle, call_with_hooks
 from minigrad.nn.parameter import Parameter
@@ -40,7 +41,7 @@ from minigrad.tensor import Tensor
 __all__ = ["Module"]
 
 
-class Module:
+class Module(SubmoduleLookup):
     """Base class for neural-network modules; subclasses define ``forward``.
 
     Calling the module runs its forward pre-hooks, ``forward``, its forward hooks, and sets up
@@ -68,6 +69,7 @@ class Module:
         setter(self, "_modules", OrderedDict())
         setter(self, "_forward_pre_hooks", OrderedDict())
         setter(self, "_forward_hooks", OrderedDict())
+        setter(self, "_hooks_with_kwargs", set())  # ids of forward (pre-)hooks taking kwargs
         setter(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -220,8 +222,8 @@ class Module:
                     if m is not None]
             stack.extend(reversed(kids))
 
-    def modules(self) -> Iterator[Module]:
-        for _, m in self.named_modules():
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
+        for _, m in self.named_modules(remove_duplicate=remove_duplicate):
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -263,26 +265,6 @@ class Module:
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
-
-    def get_submodule(self, target: str) -> Module:
-        """The descendant at dotted path ``target`` (``""`` is this module)."""
-        module: Module = self
-        if target == "":
-            return module
-        for item in target.split("."):
-            child = module._modules.get(item)
-            if child is None:
-                raise AttributeError(f"{module._get_name()} has no submodule `{item}` "
-                                     f"(looking up {target!r})")
-            module = child
-        return module
-
-    def get_parameter(self, target: str) -> Parameter:
-        mod_path, _, name = target.rpartition(".")
-        module = self.get_submodule(mod_path)
-        if module._parameters.get(name) is None:
-            raise AttributeError(f"{module._get_name()} has no parameter `{name}`")
-        return module._parameters[name]
 
     # ------------------------------------------------------------------ modes and state
     def train(self, mode: bool = True) -> Module:
@@ -346,30 +328,46 @@ class Module:
     def cuda(self, device: int | str | None = None) -> Module:
         return self.to(device if isinstance(device, str) else f"cuda:{device or 0}")
 
-    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Any]:
-        """Parameters and persistent buffers by dotted name (detached, sharing storage)."""
-        return _state.state_dict(self, prefix, keep_vars)
+    def state_dict(self, *, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> Any:
+        """Parameters and persistent buffers by dotted name (detached, sharing storage), added
+        to ``destination`` when given (and returned)."""
+        state = _state.state_dict(self, prefix, keep_vars)
+        if destination is None:
+            return state
+        destination.update(state)
+        return destination
 
-    def load_state_dict(self, state_dict: Mapping[str, Any],
-                        strict: bool = True) -> _state.IncompatibleKeys:
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> _state.IncompatibleKeys:
         """Copy ``state_dict`` into this module's parameters and buffers.
 
         Everything is checked first (missing and unexpected keys when ``strict``, shape
         mismatches always); on any problem a :class:`StateDictError` lists them all and no
-        tensor is changed. Returns ``(missing_keys, unexpected_keys)``.
+        tensor is changed. With ``assign``, each parameter and buffer takes the loaded array
+        itself (its dtype too) instead of a copy cast to its own dtype. Returns
+        ``(missing_keys, unexpected_keys)``.
         """
-        return _state.load_state_dict(self, state_dict, strict)
+        return _state.load_state_dict(self, state_dict, strict, assign)
 
     # ------------------------------------------------------------------ hooks
-    def register_forward_pre_hook(self, hook: Callable[..., Any], *,
-                                  prepend: bool = False) -> RemovableHandle:
-        """``hook(module, args)`` before ``forward``; it may return replacement args."""
-        return RemovableHandle.add(self._forward_pre_hooks, hook, prepend)
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args)`` before ``forward``; it may return replacement args. With
+        ``with_kwargs``: ``hook(module, args, kwargs)``, returning None or ``(args, kwargs)``."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
 
-    def register_forward_hook(self, hook: Callable[..., Any], *,
-                              prepend: bool = False) -> RemovableHandle:
-        """``hook(module, args, output)`` after ``forward``; it may return a new output."""
-        return RemovableHandle.add(self._forward_hooks, hook, prepend)
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
+        ``with_kwargs``) after ``forward``; it may return a new output."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+
+    def _add_hook(self, hooks: Any, hook: Any, prepend: bool, with_kwargs: bool) -> Any:
+        handle = RemovableHandle.add(hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        return handle
 
     def register_full_backward_hook(self, hook: Callable[..., Any],
                                     prepend: bool = False) -> RemovableHandle:
