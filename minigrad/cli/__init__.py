@@ -1,4 +1,4 @@
-"""The ``minigrad`` command: ``minigrad train``, ``minigrad eval`` and ``minigrad graph``.
+"""The ``minigrad`` command: ``minigrad train``, ``eval``, ``sample`` and ``graph``.
 
 ``python -m minigrad`` is the same command. Each subcommand imports what it needs when it
 runs, so ``minigrad --help`` is fast and works without the optional packages.
@@ -19,8 +19,8 @@ from minigrad._version import __version__
 
 __all__ = ["build_parser", "main"]
 
-MODEL_NAMES = ("logreg", "mlp", "lenet5", "lenet5-classic")
-DATASET_NAMES = ("mnist", "fashion-mnist", "synthetic")
+MODEL_NAMES = ("logreg", "mlp", "lenet5", "lenet5-classic", "lstm", "char-gpt")
+DATASET_NAMES = ("mnist", "fashion-mnist", "synthetic", "stdlib-text", "text")
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -38,12 +38,16 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train", help="train a model and evaluate it on the test set after every epoch",
         description="Train a model; options left out take the model's recipe (logreg: SGD "
-        "0.01 with decay at epochs 5/10/15; mlp: SGD 0.1, batch 100; lenet5: Adam).",
+        "0.01 with decay at epochs 5/10/15; mlp: SGD 0.1, batch 100; lenet5, lstm: Adam; "
+        "char-gpt: AdamW, warm-up and cosine, a fixed number of iterations on a text "
+        "dataset).",
         formatter_class=_HelpFormatter,
     )
     p.add_argument("--model", choices=MODEL_NAMES, default="mlp")
     p.add_argument("--dataset", choices=DATASET_NAMES, default="mnist",
-                   help="'synthetic' draws digits procedurally: no files, no network")
+                   help="'synthetic' draws digits procedurally: no files, no network; "
+                   "'stdlib-text' (char-gpt) gathers the standard library's docstrings; "
+                   "'text' (char-gpt) reads the UTF-8 file named by --data")
     p.add_argument("--epochs", type=int, help="epochs to train (to reach, with --resume)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="initial learning rate")
@@ -70,7 +74,17 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
                    "a fifth)")
     p.add_argument("--plot-grads", action="store_true",
                    help="record gradient flow and save grad_flow.png in --out (matplotlib)")
+    p.add_argument("--grad-clip", type=float, metavar="NORM",
+                   help="clip the gradients' joint 2-norm before each step (lstm: 1.0)")
     p.add_argument("--quiet", action="store_true", help="only the final summary")
+    lm = p.add_argument_group("language models (char-gpt)")
+    lm.add_argument("--iters", type=int, help="training iterations (the budget)")
+    lm.add_argument("--block-size", type=int, help="context length in characters")
+    lm.add_argument("--eval-interval", type=int, help="iterations between evaluations")
+    lm.add_argument("--warmup", type=int, help="iterations of linear learning-rate warm-up")
+    lm.add_argument("--n-layer", type=int, help="transformer blocks")
+    lm.add_argument("--n-head", type=int, help="attention heads")
+    lm.add_argument("--n-embd", type=int, help="model width")
     p.set_defaults(handler="train")
 
 
@@ -86,6 +100,20 @@ def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="eval")
 
 
+def _add_sample_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sample", help="generate text with a language-model checkpoint",
+                       formatter_class=_HelpFormatter)
+    p.add_argument("checkpoint", metavar="CHECKPOINT")
+    p.add_argument("--prompt", default="\n", help="text to continue")
+    p.add_argument("--length", type=int, default=300, help="characters to generate")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="divide the logits by this (below 1: safer, above: wilder)")
+    p.add_argument("--top-k", type=int, help="sample among the k most likely characters only")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(handler="sample")
+
+
 def _add_graph_parser(sub: argparse._SubParsersAction) -> None:
     """``minigrad graph`` comes from minigrad.viz when that part is present."""
     try:
@@ -99,12 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``minigrad`` command."""
     parser = argparse.ArgumentParser(
         prog="minigrad", description="minigrad: a define-by-run autodiff framework. Train "
-        "and evaluate the classic MNIST models.",
+        "and evaluate the classic MNIST models, an LSTM and a character-level GPT.",
     )
     parser.add_argument("--version", action="version", version=f"minigrad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_train_parser(sub)
     _add_eval_parser(sub)
+    _add_sample_parser(sub)
     _add_graph_parser(sub)
     return parser
 
@@ -127,9 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from minigrad.cli import commands
 
     try:
-        if handler == "train":
-            return commands.run_train(args)
-        return commands.run_eval(args)
+        return commands.dispatch(handler, args)
     except commands.UserError as e:
         print(f"minigrad {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""What ``minigrad train`` and ``minigrad eval`` do (the parser is in ``minigrad.cli``).
+"""What ``minigrad train`` and ``minigrad eval`` do (the parser is in ``minigrad.cli``); the
+language models' side is in :mod:`minigrad.cli.commands_lm`.
 
 >>> from minigrad.cli import build_parser
 >>> args = build_parser().parse_args(["train", "--model", "logreg"])
@@ -28,7 +29,7 @@ from minigrad.data import (
     SyntheticDigits,
     TensorDataset,
 )
-from minigrad.models import build_model, input_options
+from minigrad.models import build_model, input_options, model_kind
 from minigrad.training import (
     CHECKPOINT_NAME,
     CheckpointError,
@@ -41,12 +42,13 @@ from minigrad.training import (
     restore,
 )
 
-__all__ = ["UserError", "load_dataset", "resolve_settings", "run_eval", "run_train"]
+__all__ = ["UserError", "dispatch", "load_dataset", "resolve_settings", "run_eval",
+           "run_train"]
 
 # the options a run is made of: stored in the checkpoint so `eval` and `--resume` rebuild it
 _SETTINGS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
              "weight_decay", "lr_schedule", "lr_gamma", "lr_step", "milestones", "seed",
-             "limit", "test_limit", "synthetic_size")
+             "limit", "test_limit", "synthetic_size", "grad_clip")
 
 
 class UserError(Exception):
@@ -81,7 +83,8 @@ def load_dataset(name: str, train: bool, root: str | None, synthetic_size: int =
     if name == "synthetic":
         size = synthetic_size if train else max(synthetic_size // 5, 1)
         return SyntheticDigits(train=train, size=size, seed=seed)
-    raise UserError(f"unknown dataset {name!r}")
+    raise UserError(f"unknown image dataset {name!r} (image models train on mnist, "
+                    "fashion-mnist or synthetic)")
 
 
 def _first(ds: TensorDataset, limit: int | None) -> Any:
@@ -106,11 +109,29 @@ def _check_device(device: str) -> None:
         raise UserError(f"device {device!r} is not usable: {e}") from e
 
 
-def run_train(args: argparse.Namespace) -> int:
+def dispatch(handler: str, args: argparse.Namespace) -> int:
+    """Run subcommand ``handler`` (train, eval, sample) for an image or a language model."""
+    from minigrad.cli import commands_lm
+
+    if handler == "sample":
+        return commands_lm.run_sample(args)
+    path = args.resume if handler == "train" else args.checkpoint
+    checkpoint = _load(path) if path else None
+    model = checkpoint["config"].get("model", "mlp") if checkpoint else args.model
+    language = model_kind(model) == "language"
+    if handler == "train":
+        if language:
+            return commands_lm.run_train_lm(args, checkpoint)
+        return run_train(args, checkpoint)
+    if language:
+        return commands_lm.run_eval_lm(args, checkpoint or {})
+    return run_eval(args, checkpoint)
+
+
+def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None) -> int:
     """``minigrad train``: returns 0, or 130 when stopped with Ctrl-C."""
-    checkpoint = None
     if args.resume:
-        checkpoint = _load(args.resume)
+        checkpoint = checkpoint or _load(args.resume)
         settings = resolve_settings(args, base=checkpoint["config"])
     else:
         settings = resolve_settings(args)
@@ -146,7 +167,8 @@ def run_train(args: argparse.Namespace) -> int:
     result = fit(model, optimizer, train_loader, test_loader, epochs=settings["epochs"],
                  scheduler=scheduler, out_dir=out, config=settings, start_epoch=start,
                  history=history, seed=settings["seed"], verbose=verbose,
-                 after_step=recorder.step if recorder is not None else None)
+                 after_step=recorder.step if recorder is not None else None,
+                 grad_clip=settings["grad_clip"])
     if recorder is not None:
         recorder.remove()
         _plot(recorder, os.path.join(out, "grad_flow.png"))
@@ -190,9 +212,9 @@ def _plot(recorder: Any, path: str) -> None:
     print(f"gradient flow: {path}", file=sys.stderr)
 
 
-def run_eval(args: argparse.Namespace) -> int:
+def run_eval(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None) -> int:
     """``minigrad eval CHECKPOINT``: test accuracy of a saved model."""
-    checkpoint = _load(args.checkpoint)
+    checkpoint = checkpoint or _load(args.checkpoint)
     settings = {**recipe(checkpoint["config"].get("model", "mlp")), **checkpoint["config"]}
     settings["limit"] = settings["test_limit"] = args.limit
     _check_device(args.device)

@@ -1,4 +1,5 @@
-"""Training loops, checkpoints, progress bars and recipes (used by ``minigrad train``).
+"""Training loops (epochs of images; iterations of text), checkpoints, progress bars and
+recipes (used by ``minigrad train``).
 
 >>> from minigrad.training import fit, evaluate, recipe
 >>> recipe("lenet5")["optimizer"]
@@ -12,6 +13,7 @@ from minigrad.training.checkpoint import (
     restore,
     save_checkpoint,
 )
+from minigrad.training.lm import LMResult, WarmupCosine, estimate_loss, fit_lm, split_loss
 from minigrad.training.loop import FitResult, evaluate, fit, train_epoch, write_json
 from minigrad.training.progress import Progress, tqdm_available
 from minigrad.training.recipes import (
@@ -30,15 +32,20 @@ __all__ = [
     "SCHEDULES",
     "CheckpointError",
     "FitResult",
+    "LMResult",
     "Progress",
+    "WarmupCosine",
     "build_optimizer",
     "build_scheduler",
+    "estimate_loss",
     "evaluate",
     "fit",
+    "fit_lm",
     "load_checkpoint",
     "recipe",
     "restore",
     "save_checkpoint",
+    "split_loss",
     "tqdm_available",
     "train_epoch",
     "write_json",

@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 import minigrad as mg
 from minigrad.nn import functional as F
+from minigrad.nn.utils import clip_grad_norm_
 from minigrad.tensor import Tensor
 from minigrad.training.checkpoint import CHECKPOINT_NAME, save_checkpoint
 from minigrad.training.progress import Progress
@@ -69,12 +70,15 @@ def _correct(out: Tensor, target: Tensor) -> Any:
 def train_epoch(
     model: Any, loader: Any, optimizer: Any, loss_fn: LossFn | None = None,
     progress: Progress | None = None, after_step: Callable[[], None] | None = None,
+    grad_clip: float | None = None,
 ) -> dict[str, float]:
     """One pass over ``loader``: forward, loss, backward, ``optimizer.step()`` per batch.
 
     Returns the mean training loss and accuracy over the epoch (accuracy measured on the fly,
     with the weights of each step), the number of samples and the wall time.
     ``after_step`` runs after each ``optimizer.step()`` (gradient recorders hook in there).
+    ``grad_clip``: clip the gradients' joint 2-norm to this before each step
+    (``nn.utils.clip_grad_norm_``).
 
     >>> import minigrad as mg
     >>> from minigrad import nn
@@ -95,6 +99,8 @@ def train_epoch(
         loss = loss_fn(out, y)
         optimizer.zero_grad()
         loss.backward()
+        if grad_clip is not None:
+            clip_grad_norm_(model.parameters(), grad_clip)
         optimizer.step()
         if after_step is not None:
             after_step()
@@ -171,6 +177,7 @@ def fit(
     verbose: bool = True, bar: bool | None = None, stream: TextIO | None = None,
     after_step: Callable[[], None] | None = None,
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
+    grad_clip: float | None = None,
 ) -> FitResult:
     """Train for epochs ``start_epoch+1 .. epochs``; evaluate, schedule and save after each.
 
@@ -190,6 +197,7 @@ def fit(
         verbose, bar, stream: progress output (see :class:`~minigrad.training.Progress`).
         after_step: called after every optimizer step.
         on_epoch_end: called with each epoch's metrics dict.
+        grad_clip: clip the gradients' joint 2-norm to this before every step.
     """
     from minigrad.optim.lr_scheduler import ReduceLROnPlateau
 
@@ -208,7 +216,8 @@ def fit(
             lr = float(optimizer.param_groups[0]["lr"])
             progress = Progress(len(train_loader), f"epoch {epoch}/{epochs}", stream=stream,
                                 bar=bar if verbose else False, interval=None if verbose else 0)
-            tr = train_epoch(model, train_loader, optimizer, loss_fn, progress, after_step)
+            tr = train_epoch(model, train_loader, optimizer, loss_fn, progress, after_step,
+                             grad_clip)
             te = evaluate(model, test_loader, loss_fn) if test_loader is not None else None
             metrics: dict[str, Any] = {
                 "epoch": epoch, "lr": lr, "train_loss": tr["loss"], "train_acc": tr["acc"],

@@ -98,15 +98,17 @@ class Progress:
             return True
         return False
 
-    def show(self, loss: float, acc: float) -> None:
-        """Display the running loss and accuracy (and the throughput)."""
+    def show(self, loss: float, acc: float | None = None) -> None:
+        """Display the running loss and accuracy (when given) and the throughput."""
         if self.bar is not None:
-            self.bar.set_postfix(loss=f"{loss:.4f}", acc=f"{100 * acc:.2f}%",
-                                 rate=f"{self.samples_per_s:,.0f}/s", refresh=False)
+            stats = {"loss": f"{loss:.4f}"}
+            if acc is not None:
+                stats["acc"] = f"{100 * acc:.2f}%"
+            self.bar.set_postfix(**stats, rate=f"{self.samples_per_s:,.0f}/s", refresh=False)
         else:
-            print(f"{self.desc} [{self.batches}/{self.total}] loss {loss:.4f} "
-                  f"acc {100 * acc:.2f}% {self.samples_per_s:,.0f} samples/s",
-                  file=self.stream, flush=True)
+            shown = f" acc {100 * acc:.2f}%" if acc is not None else ""
+            print(f"{self.desc} [{self.batches}/{self.total}] loss {loss:.4f}{shown} "
+                  f"{self.samples_per_s:,.0f} samples/s", file=self.stream, flush=True)
 
     def close(self, summary: str = "") -> None:
         """End the epoch with a summary line."""

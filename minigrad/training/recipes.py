@@ -36,10 +36,20 @@ RECIPES: dict[str, dict[str, Any]] = {
     # the tanh/RBF network learns more per sample with smaller batches (97.9 % vs 97.3 % at 64)
     "lenet5-classic": {"optimizer": "adam", "lr": 1e-3, "batch_size": 16, "epochs": 3,
                        "lr_schedule": "exponential", "lr_gamma": 0.5},
+    # MNIST row by row: 28 steps of 28 pixels; clipping keeps the early steps of Adam sane
+    "lstm": {"optimizer": "adam", "lr": 2e-3, "batch_size": 64, "epochs": 3,
+             "lr_schedule": "exponential", "lr_gamma": 0.5, "grad_clip": 1.0},
+    # a fixed budget of iterations (nanoGPT's small character recipe, shortened): AdamW with
+    # decay on matrices only, betas (0.9, 0.99), linear warm-up then cosine to lr/10
+    "char-gpt": {"optimizer": "adamw", "lr": 2e-3, "batch_size": 32, "iters": 300,
+                 "block_size": 64, "n_layer": 4, "n_head": 4, "n_embd": 128, "dropout": 0.0,
+                 "warmup": 30, "min_lr_ratio": 0.1, "weight_decay": 0.1,
+                 "betas": [0.9, 0.99], "grad_clip": 1.0, "eval_interval": 100,
+                 "eval_batches": 10, "lr_schedule": "warmup-cosine"},
 }
 _FALLBACK = {"optimizer": "sgd", "lr": 0.1, "batch_size": 64, "epochs": 3,
              "lr_schedule": "none", "milestones": None, "lr_gamma": 0.1, "lr_step": 1,
-             "momentum": 0.9, "weight_decay": 0.0}
+             "momentum": 0.9, "weight_decay": 0.0, "grad_clip": None}
 
 
 def recipe(model: str) -> dict[str, Any]:

@@ -1,16 +1,11 @@
-"""The models of the classic MNIST results, by name: logreg, mlp, lenet5, lenet5-classic.
+"""The models of the classic MNIST results: logreg, mlp, lenet5, lenet5-classic.
 
 Every model takes images of shape (N, 1, H, W) and returns class scores (logits) of shape
 (N, 10), so one loss (cross-entropy) and one accuracy (argmax) serve them all.
-:func:`input_options` says how a model wants its images prepared (LeNet-5-classic wants
-MNIST's 28×28 padded to 32×32, as in the paper).
 
 >>> import minigrad as mg
->>> model = build_model("mlp")
->>> model(mg.zeros(2, 1, 28, 28)).shape
+>>> mlp()(mg.zeros(2, 1, 28, 28)).shape
 Size([2, 10])
->>> sorted(MODELS)
-['lenet5', 'lenet5-classic', 'logreg', 'mlp']
 """
 
 from __future__ import annotations
@@ -24,8 +19,8 @@ from minigrad import nn
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "C3_CONNECTIONS", "MODELS", "LeNet5", "LeNet5Classic", "ScaledTanh", "build_model",
-    "input_options", "logistic_regression", "mlp",
+    "C3_CONNECTIONS", "LeNet5", "LeNet5Classic", "ScaledTanh", "c3_table", "logistic_regression",
+    "mlp",
 ]
 
 
@@ -181,35 +176,3 @@ class LeNet5Classic(nn.Module):
         x = act(self.c5(x)).flatten(1)
         x = act(self.f6(x))
         return -self.output(x)
-
-
-MODELS: dict[str, Callable[..., nn.Module]] = {
-    "logreg": logistic_regression,
-    "mlp": mlp,
-    "lenet5": LeNet5,
-    "lenet5-classic": LeNet5Classic,
-}
-
-_INPUT_OPTIONS: dict[str, dict[str, Any]] = {"lenet5-classic": {"pad": 2}}
-
-
-def build_model(name: str, **kwargs: Any) -> nn.Module:
-    """A fresh model by name (see :data:`MODELS`); ``kwargs`` go to its constructor.
-
-    >>> build_model("logreg", num_classes=3)[1].out_features
-    3
-    """
-    if name not in MODELS:
-        raise ValueError(f"build_model: unknown model {name!r}; choose one of {sorted(MODELS)}")
-    return MODELS[name](**kwargs)
-
-
-def input_options(name: str) -> dict[str, Any]:
-    """Keyword arguments for ``ImageDataset.tensors`` that model ``name`` needs.
-
-    >>> input_options("lenet5-classic"), input_options("mlp")
-    ({'pad': 2}, {})
-    """
-    if name not in MODELS:
-        raise ValueError(f"input_options: unknown model {name!r}; choose one of {sorted(MODELS)}")
-    return dict(_INPUT_OPTIONS.get(name, {}))
