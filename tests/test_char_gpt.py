@@ -281,3 +281,11 @@ def test_twin_optimizer_and_schedule_match() -> None:
     for name, p in model.named_parameters():
         np.testing.assert_allclose(p.detach().numpy(), ref_params[name].detach().numpy(),
                                    rtol=1e-7, atol=1e-9, err_msg=name)
+
+
+def test_graph_cli_draws_one_block(tmp_path: Path) -> None:
+    out = tmp_path / "gpt.dot"
+    assert main(["graph", "--model", "char-gpt", "--out", str(out), "--grads", "--saved"]) == 0
+    dot = out.read_text()
+    assert "ScaledDotProductAttention" in dot and "h.0.attn.c_attn.weight" in dot
+    assert "h.1." not in dot and "wte.weight" in dot

@@ -144,3 +144,11 @@ def test_lstm_mnist_accuracy(mnist_dir: Path, tmp_path: Path) -> None:
     print(f"lstm: test accuracy {100 * acc:.2f}% after {len(metrics['epochs'])} epochs, "
           f"{metrics['time_s']:.0f} s")
     assert len(metrics["epochs"]) <= 3 and acc >= 0.98
+
+
+def test_graph_cli_lstm_is_compact(tmp_path: Path) -> None:
+    """The 28 time steps are one Recurrence node: the picture stays small."""
+    out = tmp_path / "lstm.dot"
+    assert main(["graph", "--model", "lstm", "--out", str(out), "--grads"]) == 0
+    dot = out.read_text()
+    assert "Recurrence" in dot and "lstm.weight_hh_l0" in dot and dot.count("->") < 30

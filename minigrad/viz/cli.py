@@ -25,6 +25,9 @@ __all__ = ["FORMATS", "add_graph_parser", "graph_command", "model_graph"]
 
 #: output formats by file suffix
 FORMATS = ("svg", "png", "pdf", "dot")
+#: language models (char-gpt) are drawn with one transformer block (the others repeat it) on
+#: random text of this length and vocabulary
+LM_LENGTH, LM_VOCAB = 8, 16
 
 
 def _model_names() -> list[str]:
@@ -89,17 +92,24 @@ def model_graph(name: str, batch_size: int = 2, grads: bool = False, seed: int =
     (Size([]), True)
     """
     import minigrad as mg
-    from minigrad.models import build_model, input_options
+    from minigrad.models import build_model, input_options, model_kind
     from minigrad.viz.capture import capture
 
     mg.manual_seed(seed)
-    model = build_model(name)
-    side = 28 + 2 * int(input_options(name).get("pad", 0))
-    x = mg.randn(batch_size, 1, side, side)
-    y = mg.randint(0, 10, (batch_size,))
-    with capture(model) as cap:
-        loss = _cross_entropy(model(x), y)
-        cap.watch(loss)
+    if model_kind(name) == "language":  # a short random text through a small vocabulary
+        model = build_model(name, vocab_size=LM_VOCAB, block_size=LM_LENGTH, n_layer=1)
+        x, y = (mg.randint(0, LM_VOCAB, (batch_size, LM_LENGTH)) for _ in range(2))
+        with capture(model) as cap:
+            loss = model.loss(x, y)
+            cap.watch(loss)
+    else:
+        model = build_model(name)
+        side = 28 + 2 * int(input_options(name).get("pad", 0))
+        x = mg.randn(batch_size, 1, side, side)
+        y = mg.randint(0, 10, (batch_size,))
+        with capture(model) as cap:
+            loss = _cross_entropy(model(x), y)
+            cap.watch(loss)
     if grads:
         loss.backward()
     return model, loss

@@ -136,6 +136,8 @@ def _saved(node: Op) -> tuple[Saved, ...] | None:
     if o is not None:
         out.append(Saved("out", tuple(o.shape), str(o.dtype), int(o.nbytes)))
     aux = node.__dict__.get("saved_aux")
+    if hasattr(aux, "shape"):  # one array (SDPA's probabilities, conv's columns, ...)
+        aux = (aux,)
     items = aux.items() if isinstance(aux, dict) else enumerate(aux or ())
     for k, a in items:
         if hasattr(a, "shape") and hasattr(a, "nbytes"):
