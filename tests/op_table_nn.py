@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from op_specs import Case, OpSpec
+from op_specs import Case, OpSpec, distinct
 from op_table import tt
 
 import minigrad.nn.functional as F
@@ -276,6 +276,42 @@ def _np_convt1d(x: np.ndarray, w: np.ndarray, stride: int, output_padding: int, 
     return out
 
 
+@st.composite
+def _adaptive_case(draw: Any) -> Case:
+    h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    a = draw(distinct(st.just((2, 2, h, w))))
+    return Case((a,), {"output_size": (draw(st.integers(1, 5)), draw(st.integers(1, 5)))})
+
+
+def _np_adaptive_max(a: np.ndarray, output_size: Any) -> np.ndarray:
+    (h, w), (oh, ow) = a.shape[2:], output_size
+    out = np.zeros((*a.shape[:2], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            rows = slice(i * h // oh, -(-(i + 1) * h // oh))
+            cols = slice(j * w // ow, -(-(j + 1) * w // ow))
+            out[:, :, i, j] = a[:, :, rows, cols].max(axis=(2, 3))
+    return out
+
+
+@st.composite
+def _pool1d_case(draw: Any) -> Case:
+    k = draw(st.integers(1, 3))
+    pad = draw(st.integers(0, k // 2))
+    length = draw(st.integers(max(1, k - 2 * pad), 6))
+    shape = draw(st.sampled_from([(length,), (2, length)]))
+    return Case((draw(distinct(st.just((2, *shape)))),),
+                {"kernel_size": k, "stride": draw(st.integers(1, 2)), "padding": pad})
+
+
+def _np_pool1d(a: np.ndarray, kernel_size: int, stride: int, padding: int,
+               fn: Any, fill: float) -> np.ndarray:
+    p = np.pad(a, [(0, 0)] * (a.ndim - 1) + [(padding, padding)], constant_values=fill)
+    n = (p.shape[-1] - kernel_size) // stride + 1
+    return np.stack([fn(p[..., i * stride:i * stride + kernel_size], axis=-1)
+                     for i in range(n)], axis=-1)
+
+
 NN_SPECS = [
     *[OpSpec(f"pad_{mode}", lambda a, pad, mode: F.pad(a, pad, mode=mode), _pad_case(mode),
              ref=_np_pad, torch=lambda a, pad, mode: _tf().pad(a, pad, mode=mode))
@@ -303,6 +339,15 @@ NN_SPECS = [
         torch=lambda a, b, p, keepdim: _tf().pairwise_distance(a, b, p, keepdim=keepdim)),
     OpSpec("kl_div", lambda a, t, **kw: F.kl_div(a, t, **kw), _kl_case(), ref=_np_kl,
            torch=lambda a, t, **kw: _tf().kl_div(a, t, **kw)),
+    OpSpec("adaptive_max_pool2d", lambda a, output_size: F.adaptive_max_pool2d(
+        a, output_size), _adaptive_case(), ref=_np_adaptive_max,
+        torch=lambda a, output_size: _tf().adaptive_max_pool2d(a, output_size)),
+    OpSpec("max_pool1d", lambda a, **kw: F.max_pool1d(a, **kw), _pool1d_case(),
+           ref=lambda a, **kw: _np_pool1d(a, **kw, fn=np.max, fill=-np.inf),
+           torch=lambda a, **kw: _tf().max_pool1d(a, **kw)),
+    OpSpec("avg_pool1d", lambda a, **kw: F.avg_pool1d(a, **kw), _pool1d_case(),
+           ref=lambda a, **kw: _np_pool1d(a, **kw, fn=np.mean, fill=0.0),
+           torch=lambda a, **kw: _tf().avg_pool1d(a, **kw)),
     OpSpec("conv_transpose1d", lambda x, w, **kw: conv_transpose1d(x, w, **kw),
            _convt1d_case(), ref=_np_convt1d,
            torch=lambda x, w, **kw: _tf().conv_transpose1d(x, w, **kw)),

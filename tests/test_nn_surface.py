@@ -225,6 +225,38 @@ def test_conv_init_bounds_as_torch(name: str) -> None:
         assert np.abs(values).max() > 0.5 * bound
 
 
+POOLS = [
+    ("MaxPool1d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (2, 3, 8)),
+    ("MaxPool1d", (2,), {"dilation": 2}, (3, 7)),
+    ("AvgPool1d", (3,), {"stride": 2, "padding": 1, "count_include_pad": False}, (2, 3, 8)),
+    ("AvgPool1d", (4,), {"ceil_mode": True}, (3, 9)),
+    ("AdaptiveAvgPool1d", (3,), {}, (2, 3, 8)),
+    ("AdaptiveMaxPool1d", (3,), {}, (2, 3, 8)),
+    ("AdaptiveMaxPool2d", ((3, 2),), {}, (2, 3, 7, 5)),
+    ("AdaptiveMaxPool2d", ((None, 4),), {}, (3, 7, 5)),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kw", "shape"), POOLS, ids=lambda v: str(v))
+def test_pool_modules(name: str, args: tuple[Any, ...], kw: dict[str, Any],
+                      shape: tuple[int, ...]) -> None:
+    ours, theirs = _pair(name, *args, **kw)
+    assert repr(ours) == repr(theirs)
+    compare_with_torch(ours, theirs, [_rand(*shape)], _call)
+
+
+@pytest.mark.parametrize(("name", "arg", "shape"), [("MaxPool1d", 2, (2, 3, 7)),
+                                                     ("AdaptiveMaxPool1d", 3, (3, 7)),
+                                                     ("AdaptiveMaxPool2d", (2, 3), (2, 3, 5, 7))])
+def test_pools_return_indices_as_torch(name: str, arg: Any, shape: tuple[int, ...]) -> None:
+    x = _rand(*shape)
+    out, idx = getattr(nn, name)(arg, return_indices=True)(mg.tensor(x))
+    tout, tidx = getattr(torch.nn, name)(arg, return_indices=True)(torch.tensor(x))
+    np.testing.assert_array_equal(out.numpy(), tout.numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    assert idx.dtype == mg.int64
+
+
 # ---------------------------------------------------------------- dropout
 @pytest.mark.parametrize(("name", "shape"), [("Dropout1d", (4, 16, 5)), ("Dropout1d", (16, 5)),
                                              ("Dropout2d", (4, 16, 3, 3)),

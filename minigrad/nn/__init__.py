@@ -96,7 +96,17 @@ from minigrad.nn.padding import (
 )
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.parameter_containers import ParameterDict, ParameterList
-from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Subsampling2d
+from minigrad.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    Subsampling2d,
+)
 from minigrad.nn.rbf import RBF
 from minigrad.nn.recurrent import GRU, LSTM, RNN, RNNBase
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
@@ -133,6 +143,9 @@ __all__ += [  # the nn surface: losses, conv, padding, resampling, distances, co
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
     "ReplicationPad2d", "ReplicationPad3d", "SmoothL1Loss", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+]
+__all__ += [  # pooling
+    "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "MaxPool1d",
 ]
 __all__ += [  # attention and transformers
     "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",

@@ -80,6 +80,13 @@ from minigrad.ops.pool import (
     subsample,
     subsampling2d,
 )
+from minigrad.ops.pool_more import (
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    max_pool1d,
+)
 from minigrad.ops.select import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.tensor import Tensor
@@ -98,6 +105,10 @@ __all__ += [  # the nn surface: distances, padding, resampling, blocks, channel 
     "cosine_similarity", "dropout1d", "dropout2d", "dropout3d", "feature_dropout", "fold",
     "interpolate", "kl_div", "normalize", "pairwise_distance", "pixel_shuffle",
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
+]
+__all__ += [  # minigrad.ops.pool_more
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
+    "max_pool1d",
 ]
 __all__ += [  # activations and normalisation (minigrad.ops.activation*, .normalization)
     "celu", "celu_", "elu", "elu_", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",

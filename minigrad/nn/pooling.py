@@ -1,5 +1,6 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` and LeCun's trainable
-``Subsampling2d``; each is a thin module over the function of the same name in ``F``.
+"""Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``,
+``AdaptiveMaxPool1d/2d`` and LeCun's trainable ``Subsampling2d``; each is a thin module over
+the function of the same name in ``F``.
 
 >>> import minigrad as mg
 >>> from minigrad import nn
@@ -18,7 +19,10 @@ from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 
-__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d", "Subsampling2d"]
+__all__ = [
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d", "Subsampling2d",
+]
 
 
 class MaxPool2d(Module):
@@ -134,3 +138,89 @@ class Subsampling2d(Module):
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"bias={self.bias is not None}")
+
+
+class MaxPool1d(MaxPool2d):
+    """Max over ``kernel_size`` windows of (N, C, L) or (C, L), as ``torch.nn.MaxPool1d``.
+
+    >>> import minigrad as mg
+    >>> MaxPool1d(2)(mg.tensor([[1.0, 3.0, 2.0, 0.0]])).tolist()
+    [[3.0, 2.0]]
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+def _single(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+class AvgPool1d(Module):
+    """Mean over ``kernel_size`` windows of (N, C, L) or (C, L), as ``torch.nn.AvgPool1d``
+    (which keeps its sizes as 1-tuples).
+
+    >>> import minigrad as mg
+    >>> AvgPool1d(2)
+    AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding, self.ceil_mode = _single(padding), ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """Average-pool (N, C, L) or (C, L) to ``output_size`` bins.
+
+    >>> import minigrad as mg
+    >>> AdaptiveAvgPool1d(1)(mg.ones(2, 3, 5)).shape
+    Size([2, 3, 1])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max-pool to a fixed ``output_size`` (an int, a pair, None keeps that dim), as
+    ``torch.nn.AdaptiveMaxPool2d``; ``return_indices`` also returns the flat indices.
+
+    >>> import minigrad as mg
+    >>> AdaptiveMaxPool2d((1, 2))(mg.ones(2, 3, 5, 7)).shape
+    Size([2, 3, 1, 2])
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Any:
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Max-pool (N, C, L) or (C, L) to ``output_size`` bins.
+
+    >>> import minigrad as mg
+    >>> AdaptiveMaxPool1d(2)(mg.tensor([[1.0, 3.0, 2.0]])).tolist()
+    [[3.0, 3.0]]
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
