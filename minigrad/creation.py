@@ -18,6 +18,7 @@ from minigrad import dtypes
 from minigrad.backends import backend_for, parse_device
 from minigrad.errors import MinigradTypeError
 from minigrad.random import rng_of
+from minigrad.size import as_count, as_sizes
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -89,12 +90,7 @@ def from_dlpack(obj: Any) -> Tensor:
 
 
 def _shape(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    try:
-        shape = tuple(int(s) for s in size)
-    except TypeError:
-        raise MinigradTypeError(f"{op}: sizes must be ints, got {size!r}") from None
+    shape = as_sizes(op, size)
     if any(s < 0 for s in shape):
         raise ValueError(f"{op}: sizes must be non-negative, got {shape}")
     return shape
@@ -102,6 +98,16 @@ def _shape(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
 
 def _float(dtype: Any) -> np.dtype:
     return dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
+
+
+def _sample_dtype(op: str, dtype: Any) -> np.dtype:
+    """The dtype of ``rand``/``randn`` samples: floating point only (PyTorch raises too)."""
+    dt = _float(dtype)
+    if dt.kind != "f":
+        raise MinigradTypeError(
+            f"{op}: dtype must be a floating-point dtype, got {dt}; use randint for integers"
+        )
+    return dt
 
 
 def _place(array: Any, device: Any, dtype: Any = None) -> Any:
@@ -245,8 +251,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
     >>> mg.linspace(0, 1, 3)
     tensor([0. , 0.5, 1. ], dtype=float32, device='cpu')
     """
-    if steps < 0:
-        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    steps = as_count("linspace", "steps", steps)
     xp = backend_for(device).xp
     return _new(xp.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
 
@@ -259,8 +264,7 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: An
     >>> mg.logspace(0, 2, 3).tolist()
     [1.0, 10.0, 100.0]
     """
-    if steps < 0:
-        raise ValueError(f"logspace: steps must be non-negative, got {steps}")
+    steps = as_count("logspace", "steps", steps)
     xp = backend_for(device).xp
     return _new(xp.logspace(start, end, steps, base=base).astype(_float(dtype)), requires_grad)
 
@@ -273,6 +277,8 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
     >>> mg.eye(2).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
+    n = as_count("eye", "n", n)
+    m = n if m is None else as_count("eye", "m", m)
     xp = backend_for(device).xp
     return _new(xp.eye(n, m, dtype=_float(dtype)), requires_grad)
 
@@ -286,7 +292,8 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     True
     """
     rng = rng_of(generator, device)
-    arr = rng.random(_shape(size, "rand")).astype(_float(dtype), copy=False)
+    dt = _sample_dtype("rand", dtype)
+    arr = rng.random(_shape(size, "rand")).astype(dt, copy=False)
     return _new(_place(arr, device), requires_grad)
 
 
@@ -299,7 +306,8 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     Size([2, 3])
     """
     rng = rng_of(generator, device)
-    arr = rng.standard_normal(_shape(size, "randn")).astype(_float(dtype), copy=False)
+    dt = _sample_dtype("randn", dtype)
+    arr = rng.standard_normal(_shape(size, "randn")).astype(dt, copy=False)
     return _new(_place(arr, device), requires_grad)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from minigrad import dtypes, printing
 from minigrad import tensor_methods as _methods
 from minigrad.backends import Device, backend_for, backend_of, parse_device
-from minigrad.errors import AutogradError, DeviceError, MinigradTypeError
+from minigrad.errors import AutogradError, DeviceError, MinigradTypeError, ShapeError
 from minigrad.size import Size
 from minigrad.tensor_methods import TensorMethods
 
@@ -53,10 +53,36 @@ def _to_array(data: Any, dtype: Any, device: Any) -> Any:
         not hasattr(data, "dtype") and _infer_kind(data) == "f"
     ):
         dtype = dtypes.get_default_dtype()
-    arr = backend.asarray(data, dtype=dtype, device=dev)
+    try:
+        arr = backend.asarray(data, dtype=dtype, device=dev)
+    except ValueError as e:  # ragged lists, strings that are not numbers, ...
+        _check_rectangular(data)
+        raise ValueError(f"tensor: cannot make a tensor from this data ({e})") from None
     if arr.dtype == np.dtype("O") or arr.dtype.kind in "USV":
         raise MinigradTypeError(f"tensor: cannot make a tensor from data of type {arr.dtype}")
     return arr
+
+
+def _check_rectangular(data: Any) -> None:
+    """Raise PyTorch's error for ragged nested lists: ``tensor([[1, 2], [3]])`` names the dim
+    and the lengths; a list mixing numbers and lists is a ``TypeError``."""
+    level, dim = [data], 0
+    while level:
+        seqs = [isinstance(x, (list, tuple)) for x in level]
+        if not any(seqs):
+            return
+        if not all(seqs):
+            raise MinigradTypeError(
+                f"tensor: the data mixes numbers and sequences at dim {dim}; nested lists "
+                "must be rectangular"
+            )
+        n = len(level[0])
+        for x in level:
+            if len(x) != n:
+                raise ShapeError(
+                    f"tensor: expected sequence of length {n} at dim {dim} (got {len(x)})"
+                )
+        level, dim = [y for x in level for y in x], dim + 1
 
 
 def _legacy_array(args: tuple[Any, ...], dtype: Any, device: Any) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from minigrad.errors import AutogradError
+from minigrad.errors import AutogradError, MinigradTypeError
 from minigrad.grad_mode import STATE
 from minigrad.tensor_basics import TensorBasics
 
@@ -97,6 +97,26 @@ def _keep_saved_values(node: Any, tensor: Any) -> None:
     old._requires_grad = tensor._requires_grad
     old._version = tensor._version
     node._saved_inputs = tuple(old if t is tensor else t for t in saved)
+
+
+def _setitem_array(tensor: Any, value: Any) -> Any:
+    """The value of ``tensor[key] = value`` as an array of ``tensor``'s dtype: a number, an
+    array or a (nested) list of numbers. ``None``, strings, ragged lists and complex values
+    into a real tensor are a ``TypeError`` (PyTorch's too) rather than NaN or garbage."""
+    bad = value is None or isinstance(value, (str, bytes, dict, set))
+    arr = None
+    if not bad:
+        try:
+            arr = tensor._backend.xp.asarray(value)
+        except (TypeError, ValueError):
+            bad = True
+    if bad or arr.dtype.kind not in "biuf" + ("c" if tensor.dtype.kind == "c" else ""):
+        raise MinigradTypeError(
+            f"__setitem__: can't assign a {type(value).__name__} ({value!r:.40}) to a tensor of "
+            f"dtype {tensor.dtype} (shape {tuple(tensor.shape)}); assign a number, an array or "
+            "a tensor"
+        )
+    return arr.astype(tensor.dtype, copy=False)
 
 
 class TensorMethods(TensorBasics):
@@ -384,7 +404,7 @@ class TensorMethods(TensorBasics):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if not hasattr(value, "_data"):
-            value = type(self)._make(self._backend.xp.asarray(value, dtype=self.dtype), None)
+            value = type(self)._make(_setitem_array(self, value), None)
         elif value.dtype != self.dtype:
             value = value.astype(self.dtype)
         self._assign(_ops.index_put(self, key, value), "__setitem__")

@@ -11,6 +11,7 @@ tensor([2., 2., 2.], dtype=float32, device='cpu')
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from minigrad import dtypes
@@ -95,11 +96,13 @@ class Pow(Op):
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, Any]:
         a, b = inputs
         need = self.needs_input_grad
-        ga = g * b * a ** (b - 1) if need[0] else None
+        # as PyTorch: d/da is 0 where b == 0 (at a = 0 too, where b * a**(b-1) is 0 * inf),
+        # d/db is 0 where a == 0 and b >= 0 (a**b * log(a) there is 0 * -inf)
+        ga = g * b * a ** (b - 1 + (b == 0) * (a == 0)) if need[0] else None
         gb = None
         if need[1]:
-            zero = a == 0  # d/db a**b at a = 0 is taken as 0, as PyTorch does
-            gb = g * (a**b) * m.log(a + zero) * (1 - zero)
+            flat = (a == 0) * (b >= 0)
+            gb = g * (a**b) * m.log(a + flat)
         return ga, gb
 
 
@@ -128,10 +131,13 @@ class RPowScalar(Op):
     save_output = True
 
     def forward(self, xp: Any, x: Any, base: float) -> Any:
-        self.log_base = float(xp.log(xp.asarray(base, dtype="float64")))
+        self.base = base
+        self.log_base = math.log(base) if base > 0 else math.nan
         return base**x
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        if self.base == 0:  # as PyTorch: 0 where x >= 0 (out <= 1), -inf where x < 0 (out inf)
+            return (-(g * out * (out > 1)),)
         return (g * out * self.log_base,)
 
 

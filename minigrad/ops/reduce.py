@@ -140,6 +140,27 @@ class Amin(_Extreme):
     pick = "min"
 
 
+class _ExtremeAll(_Extreme):
+    """``max()`` / ``min()`` of all elements: as amax/amin, but where the result is NaN the
+    gradient is shared evenly among the NaNs (PyTorch's; amax/amin give NaN there)."""
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        x, peak = inputs[0], self._expand(m, out)
+        dt = x.dtype
+        mask = m.astype(x == peak, dtype=dt) + m.astype(x != x, dtype=dt) * m.astype(
+            peak != peak, dtype=dt)
+        count = m.sum(mask, dim=self.dim, keepdim=True)
+        return (self._expand(m, g) * mask / count,)
+
+
+class MaxAll(_ExtremeAll):
+    pick = "max"
+
+
+class MinAll(_ExtremeAll):
+    pick = "min"
+
+
 class SumTo(Op):
     """Sum a broadcast gradient back to ``shape`` (the engine's un-broadcasting step)."""
 
@@ -165,15 +186,33 @@ class LogSumExp(_Reduction):
 
     def forward(self, xp: Any, x: Any, dim: tuple[int, ...], keepdim: bool) -> Any:
         self._setup(x, dim, keepdim)
-        peak = xp.amax(x, axis=dim, keepdims=True)
-        peak = xp.where(xp.isfinite(peak), peak, 0)
-        out = xp.log(xp.sum(xp.exp(x - peak), axis=dim, keepdims=True)) + peak
+        if x.size == 0:  # empty sums are 0, their logs -inf (as PyTorch); there is no max
+            out = xp.full(self.kshape, -xp.inf, dtype=x.dtype)
+        else:
+            peak = xp.amax(x, axis=dim, keepdims=True)
+            peak = xp.where(xp.isfinite(peak), peak, 0)
+            out = xp.log(xp.sum(xp.exp(x - peak), axis=dim, keepdims=True)) + peak
         return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape)
                                                      if i not in dim))
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
         x = inputs[0]
         return (self._expand(m, g) * m.exp(x - self._expand(m, out)),)
+
+
+class Std(Op):
+    """``sqrt`` of a variance, with PyTorch's gradient 0 where the result is 0 (equal values),
+    where a plain ``sqrt`` would give ``0 * inf = NaN``."""
+
+    save_inputs = False
+    save_output = True
+
+    def forward(self, xp: Any, v: Any) -> Any:
+        return xp.sqrt(v)
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        zero = out == 0
+        return (g / (2 * (out + zero)) * (out != 0),)
 
 
 for _name, _cls in [("sum", Sum), ("mean", Mean), ("prod", Prod), ("amax", Amax),
@@ -184,7 +223,7 @@ for _name, _cls in [("sum", Sum), ("mean", Mean), ("prod", Prod), ("amax", Amax)
 def _reduce(fn_cls: type[Op], op: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     check_tensor(input, op)
     dims = normalize_dims(dim, input.ndim, op)
-    if fn_cls in (Amax, Amin) and input.numel() == 0:
+    if fn_cls in (Amax, Amin, MaxAll, MinAll) and input.numel() == 0:
         raise ShapeError(f"{op}: cannot reduce an empty tensor (shape {input.shape})")
     return fn_cls.apply(input, dim=dims, keepdim=bool(keepdim))
 
@@ -320,7 +359,7 @@ def _minmax(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
 
         return (maximum if op == "max" else minimum)(input, dim)
     if dim is None:
-        return (amax if op == "max" else amin)(input)
+        return _reduce(MaxAll if op == "max" else MinAll, op, input, None, False)
     from minigrad.ops.index import gather
 
     d = normalize_dim(dim, input.ndim, op)
@@ -397,4 +436,4 @@ def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: b
     >>> mg.std(mg.tensor([1.0, 3.0]))
     tensor(1.4142135, dtype=float32, device='cpu')
     """
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    return Std.apply(var(input, dim, unbiased, keepdim, correction=correction))

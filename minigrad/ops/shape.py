@@ -17,6 +17,7 @@ from minigrad.backends import backend_for
 from minigrad.errors import ShapeError
 from minigrad.gradmath import register_math
 from minigrad.op import Op
+from minigrad.size import as_sizes
 from minigrad.tensor import Tensor
 
 from ._util import broadcast_shapes, check_tensor, normalize_dim
@@ -113,13 +114,8 @@ for _name, _cls in [("reshape", Reshape), ("permute", Permute), ("broadcast_to",
     register_math(_name, _cls)
 
 
-def _sizes(op: str, shape: Any) -> tuple[int, ...]:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    try:
-        return tuple(int(s) for s in shape)
-    except TypeError:
-        raise TypeError(f"{op}: sizes must be ints, got {shape!r}") from None
+def _sizes(op: str, shape: Any, arg: str = "shape") -> tuple[int, ...]:
+    return as_sizes(op, shape, arg)
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
@@ -203,7 +199,8 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     Size([4, 2, 3])
     """
     check_tensor(input, "permute")
-    axes = tuple(normalize_dim(d, input.ndim, "permute") for d in _sizes("permute", dims))
+    axes = tuple(normalize_dim(d, input.ndim, "permute")
+                 for d in _sizes("permute", dims, "dims"))
     if sorted(axes) != list(range(input.ndim)):
         raise ShapeError(f"permute: dims {dims} are not a permutation of {input.ndim} dims")
     return Permute.apply(input, axes=axes)
@@ -220,7 +217,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     axes = list(range(input.ndim))
     a, b = normalize_dim(dim0, input.ndim, "transpose"), normalize_dim(dim1, input.ndim,
                                                                         "transpose")
-    axes[a], axes[b] = axes[b], axes[a]
+    if input.ndim:  # a 0-d tensor takes dims 0 and -1, as PyTorch, and stays as it is
+        axes[a], axes[b] = axes[b], axes[a]
     return Permute.apply(input, axes=tuple(axes))
 
 
@@ -245,7 +243,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     >>> mg.ones(3, 1).expand(-1, 4).shape
     Size([3, 4])
     """
-    sizes = _sizes("expand", sizes)
+    sizes = _sizes("expand", sizes, "size")
     lead = len(sizes) - input.ndim
     if lead < 0:
         raise ShapeError(f"expand: {len(sizes)} sizes given for a tensor of {input.ndim} dims")

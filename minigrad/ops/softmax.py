@@ -30,6 +30,8 @@ class Softmax(Op):
 
     def forward(self, xp: Any, x: Any, dim: int) -> Any:
         self.dim = dim
+        if x.size == 0:  # an empty dim has no maximum; the result is empty, as PyTorch
+            return xp.zeros_like(x)
         e = xp.exp(x - x.max(axis=dim, keepdims=True))
         e /= e.sum(axis=dim, keepdims=True)
         return e
@@ -46,6 +48,8 @@ class LogSoftmax(Op):
 
     def forward(self, xp: Any, x: Any, dim: int) -> Any:
         self.dim = dim
+        if x.size == 0:
+            return xp.zeros_like(x)
         shifted = x - x.max(axis=dim, keepdims=True)
         shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         return shifted
