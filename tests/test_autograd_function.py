@@ -437,3 +437,36 @@ def test_function_gradcheck_and_mixed_graph() -> None:
 def test_once_differentiable_is_exported_where_torch_has_it() -> None:
     assert mg.autograd.function.once_differentiable is once_differentiable
     assert issubclass(_fns(mg).Exp, Function)
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_saved_versions_are_taken_when_forward_returns(lib: Any) -> None:
+    class SaveThenChange(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            t = x * 2
+            ctx.save_for_backward(t)
+            t.add_(1)  # before forward returns: not an error (PyTorch saves at the end)
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (t,) = ctx.saved_tensors
+            return g * t
+
+    x = lib.ones(2, requires_grad=True)
+    SaveThenChange.apply(x).sum().backward()
+    np.testing.assert_allclose(_np(x.grad), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_node_hooks_on_a_function_node(lib: Any) -> None:
+    seen = []
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    z = _fns(lib).ScaleShift.apply(x, 2.0, lib.ones(2))
+    z.grad_fn.register_hook(lambda gi, go: seen.append(
+        (len(gi), gi[1] is None, _np(gi[0]).tolist(), len(go))))
+    z.grad_fn.register_prehook(lambda go: (go[0] * 10,))
+    z.sum().backward()
+    assert seen == [(2, False, [20.0, 20.0], 1)]  # y's gradient shows though y needs none
+    np.testing.assert_allclose(_np(x.grad), [20.0, 20.0])

@@ -198,14 +198,10 @@ class BackwardFunction(Op):
                     f"function {self.op_name} returned a gradient different than None at "
                     f"position {i}, but the corresponding forward input was not a Tensor"
                 )
-        grads = []
-        for j, i in enumerate(tensor_pos):
-            r = result[i]
-            if r is None or self.parents[j] is None:
-                grads.append(None)
-            else:
-                grads.append(r if create_graph else r._data)
-        return tuple(grads)
+        # a gradient for an input that needs none is kept (node hooks see it, as PyTorch's);
+        # the engine passes nothing to such an input
+        return tuple(None if result[i] is None else result[i] if create_graph
+                     else result[i]._data for i in tensor_pos)
 
 
 class FunctionOutput(Op):

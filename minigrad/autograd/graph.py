@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.autograd.function_node import SlotGrads
+from minigrad.autograd.function_node import BackwardFunction, SlotGrads
 from minigrad.errors import AutogradError
 from minigrad.op import Op
 from minigrad.tensor import Tensor
@@ -246,8 +246,12 @@ def run_posthooks(node: Any, in_grads: Any, g: Any, m: Any, create_graph: bool) 
         return in_grads
     if outs is None:
         outs = tuple(_wrap(x, create_graph) for x in _outputs_tuple(g))
+    # inputs that need no gradient show None, except what a custom Function's backward
+    # returned for them (as PyTorch)
+    custom = isinstance(node, BackwardFunction)
     grads = tuple(
-        None if gi is None or p is None else _wrap(node._fit_grad(i, gi, m), create_graph)
+        None if gi is None or (p is None and not custom)
+        else _wrap(node._fit_grad(i, gi, m), create_graph)
         for i, (gi, p) in enumerate(zip(in_grads, node.parents, strict=True))
     )
     for hook in list(hooks.post.values()):
