@@ -74,7 +74,7 @@ def test_conv2d_argument_errors() -> None:
     with pytest.raises(ValueError, match="divisible by `groups`"):
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="padding_mode"):
-        nn.Conv2d(3, 4, 3, padding_mode="reflect")
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")  # reflect/replicate/circular are supported
     with pytest.raises(ValueError, match="shape"):
         nn.Conv2d(3, 4, 3, connections=mg.ones(3, 4, dtype=mg.bool))
     with pytest.raises(ValueError, match="row"):

@@ -187,3 +187,42 @@ def test_repr_of_nested_models_matches_torch() -> None:
             lib.nn.Dropout1d(0.1), lib.nn.PixelShuffle(2), lib.nn.ZeroPad2d((1, 0, 0, 1)),
             lib.nn.CosineSimilarity(dim=0), lib.nn.PairwiseDistance(), lib.nn.L1Loss())
     assert repr(build(mg)) == repr(build(torch))
+
+
+@pytest.mark.parametrize(("name", "args", "shape"), [
+    ("LazyLinear", (3,), (4, 5)), ("LazyLinear", (2, False), (2, 3, 6)),
+    ("LazyConv1d", (4, 3), (2, 5, 8)), ("LazyConv2d", (6, 3, 1, 1), (2, 3, 5, 5)),
+    ("LazyConv2d", (4, 2, 1, 0, 1, 2), (1, 6, 4, 4)),
+])
+def test_lazy_modules_as_torch(name: str, args: tuple[Any, ...], shape: tuple[int, ...]) -> None:
+    ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(ours) == repr(theirs)
+    assert _names(ours.named_parameters()) == _names(theirs.named_parameters())
+    params = list(ours.parameters())
+    opt = mg.optim.SGD(ours.parameters(), lr=0.1)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    out, tout = ours(mg.tensor(x)), theirs(torch.tensor(x))
+    assert out.shape == tuple(tout.shape)
+    assert repr(ours) == repr(theirs) and type(ours).__name__ == type(theirs).__name__
+    assert all(a is b for a, b in zip(params, ours.parameters(), strict=True))
+    assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    out.sum().backward()
+    opt.step()  # the optimizer built before the first call updates the materialized weights
+    ours.load_state_dict({k: mg.tensor(v.detach().numpy()) for k, v in
+                          theirs.state_dict().items()})
+    np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_lazy_module_loads_a_state_dict_before_its_first_call() -> None:
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(),
+                                 torch.nn.Linear(16, 2))
+    ours = nn.Sequential(nn.LazyConv2d(4, 3), nn.Flatten(), nn.LazyLinear(2))
+    result = ours.load_state_dict({k: mg.tensor(v.detach().numpy())
+                                   for k, v in theirs.state_dict().items()})
+    assert result == ([], [])
+    assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    x = np.random.default_rng(1).standard_normal((2, 3, 4, 4)).astype(np.float32)
+    np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    assert repr(ours) == repr(theirs)

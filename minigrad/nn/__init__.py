@@ -10,7 +10,7 @@ Size([3, 2])
 'minigrad.nn.functional'
 """
 
-from minigrad.nn import functional, init, utils
+from minigrad.nn import functional, init, parallel, utils
 from minigrad.nn._state import IncompatibleKeys, StateDictError
 from minigrad.nn.activation import (
     LeakyReLU,
@@ -63,6 +63,7 @@ from minigrad.nn.layer_norm import (
     LayerNorm,
     RMSNorm,
 )
+from minigrad.nn.lazy import LazyConv1d, LazyConv2d, LazyLinear, UninitializedParameter
 from minigrad.nn.linear import Flatten, Identity, Linear, Unflatten
 from minigrad.nn.loss import (
     BCELoss,
@@ -94,6 +95,7 @@ from minigrad.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from minigrad.nn.parallel import DataParallel
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.parameter_containers import ParameterDict, ParameterList
 from minigrad.nn.pooling import (
@@ -144,6 +146,7 @@ __all__ += [  # the nn surface: losses, conv, padding, resampling, distances, co
     "ReplicationPad2d", "ReplicationPad3d", "SmoothL1Loss", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
 ]
+__all__ += ["LazyConv1d", "LazyConv2d", "LazyLinear", "UninitializedParameter"]
 __all__ += [  # pooling
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "MaxPool1d",
 ]
@@ -154,3 +157,4 @@ __all__ += [  # attention and transformers
 __all__ += [  # recurrent layers and cells
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase", "utils",
 ]
+__all__ += ["DataParallel", "parallel"]  # data parallelism (DDP: nn.parallel)

@@ -88,6 +88,9 @@ def load_state_dict(module: Any, state: Mapping[str, Any], strict: bool = True,
             f"load_state_dict for {cls}: expected a mapping of names to tensors, got "
             f"{type(state).__name__}"
         )
+    for prefix, sub in module.named_modules():  # lazy modules take their shapes from state
+        if hasattr(type(sub), "_materialize_from_state"):
+            sub._materialize_from_state(state, prefix + "." if prefix else "")
     targets = state_dict(module, keep_vars=True)
     missing = [k for k in targets if k not in state]
     unexpected = [k for k in state if k not in targets]
