@@ -228,3 +228,48 @@ def test_grad_materialize_grads(lib: Any) -> None:
     np.testing.assert_allclose(_np(gu), np.zeros(3))
     with pytest.raises(ValueError, match="allow_unused"):
         lib.autograd.grad((x * 2).sum(), (x, u), allow_unused=False, materialize_grads=True)
+
+
+# one op each: grad_fn.name() must be PyTorch's
+SINGLE_OPS: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "sum": lambda lib, x, w: x.sum(), "sum_dim": lambda lib, x, w: x.sum(1),
+    "mean": lambda lib, x, w: x.mean(), "mean_dim": lambda lib, x, w: x.mean(0),
+    "prod": lambda lib, x, w: x.prod(), "prod_dim": lambda lib, x, w: x.prod(1),
+    "mm": lambda lib, x, w: x @ w, "bmm": lambda lib, x, w: lib.bmm(x[None], w[None]),
+    "pow": lambda lib, x, w: x ** 2, "pow_tensor": lambda lib, x, w: x.abs() ** x,
+    "rpow": lambda lib, x, w: 2 ** x, "square": lambda lib, x, w: x.square(),
+    "amax": lambda lib, x, w: lib.amax(x, 1), "max_all": lambda lib, x, w: x.max(),
+    "min_all": lambda lib, x, w: x.min(), "clamp": lambda lib, x, w: x.clamp(0, 1),
+    "cast": lambda lib, x, w: x.double(), "expand": lambda lib, x, w: x[:1].expand(3, 4),
+    "log1p": lambda lib, x, w: x.abs().log1p(), "logsumexp": lambda lib, x, w: x.logsumexp(1),
+    "cumsum": lambda lib, x, w: x.cumsum(0), "cumprod": lambda lib, x, w: x.cumprod(0),
+    "logcumsumexp": lambda lib, x, w: lib.logcumsumexp(x, 0),
+    "vector_norm": lambda lib, x, w: lib.linalg.vector_norm(x),
+    "inv": lambda lib, x, w: lib.linalg.inv(x[:, :3] @ x[:, :3].T + lib.eye(3)),
+    "conv2d": lambda lib, x, w: lib.nn.functional.conv2d(x.reshape(1, 1, 3, 4),
+                                                          lib.ones(2, 1, 2, 2)),
+    "max_pool2d": lambda lib, x, w: lib.nn.functional.max_pool2d(x.reshape(1, 1, 3, 4), 2),
+    "avg_pool2d": lambda lib, x, w: lib.nn.functional.avg_pool2d(x.reshape(1, 1, 3, 4), 2),
+    "pad": lambda lib, x, w: lib.nn.functional.pad(x, (1, 1)),
+    "cross_entropy": lambda lib, x, w: lib.nn.functional.cross_entropy(x, lib.tensor([0, 1, 2])),
+    "scatter": lambda lib, x, w: x.scatter(1, lib.tensor([[0]] * 3), lib.ones(3, 1)),
+    "tril": lambda lib, x, w: x.tril(), "triu": lambda lib, x, w: x.triu(),
+    "gelu": lambda lib, x, w: lib.nn.functional.gelu(x),
+    "leaky_relu": lambda lib, x, w: lib.nn.functional.leaky_relu(x),
+    "logaddexp": lambda lib, x, w: lib.logaddexp(x, x * 2),
+    "div_floor": lambda lib, x, w: lib.div(x, 2, rounding_mode="floor"),
+    "gather": lambda lib, x, w: x.gather(1, lib.tensor([[0], [1], [2]])),
+    "embedding": lambda lib, x, w: lib.nn.functional.embedding(lib.tensor([0, 1]), x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE_OPS))
+def test_node_names_match_torch(name: str) -> None:
+    torch = _torch()
+    names = []
+    for lib in (mg, torch):
+        gen = np.random.default_rng(3)
+        x = lib.tensor(gen.standard_normal((3, 4)).tolist(), requires_grad=True)
+        w = lib.tensor(gen.standard_normal((4, 5)).tolist(), requires_grad=True)
+        names.append(SINGLE_OPS[name](lib, x, w).grad_fn.name())
+    assert names[0] == names[1]
