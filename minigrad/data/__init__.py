@@ -19,6 +19,7 @@ from minigrad.data.dataset import (
     TensorDataset,
     random_split,
 )
+from minigrad.data.distributed import DistributedSampler
 from minigrad.data.download import DownloadError, check_md5, download_file, file_md5
 from minigrad.data.idx import IDXError, read_idx, write_idx
 from minigrad.data.images import ImageDataset
@@ -44,3 +45,4 @@ __all__ = [
     "download_file", "draw_digits", "file_md5", "get_worker_info", "random_split", "read_idx",
     "write_idx",
 ]
+__all__ += ["DistributedSampler"]

@@ -10,7 +10,7 @@ Size([3, 2])
 'minigrad.nn.functional'
 """
 
-from minigrad.nn import functional, init, utils
+from minigrad.nn import functional, init, parallel, utils
 from minigrad.nn._state import IncompatibleKeys, StateDictError
 from minigrad.nn.activation import (
     LeakyReLU,
@@ -95,6 +95,7 @@ from minigrad.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from minigrad.nn.parallel import DataParallel
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.parameter_containers import ParameterDict, ParameterList
 from minigrad.nn.pooling import (
@@ -156,3 +157,4 @@ __all__ += [  # attention and transformers
 __all__ += [  # recurrent layers and cells
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase", "utils",
 ]
+__all__ += ["DataParallel", "parallel"]  # data parallelism (DDP: nn.parallel)
