@@ -44,6 +44,7 @@ LOSSES = [
 @pytest.mark.parametrize(("name", "kw"), LOSSES, ids=lambda v: str(v))
 def test_regression_loss_modules(name: str, kw: dict[str, Any]) -> None:
     ours, theirs = _pair(name, **kw)
+    assert repr(ours) == repr(theirs)  # torch shows no arguments of a loss
     compare_with_torch(ours, theirs, [_rand(3, 4), _rand(3, 4, seed=1)], _call)
 
 
