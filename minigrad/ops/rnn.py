@@ -6,7 +6,9 @@ step and the gate nonlinearities fused into the same node. Its backward is backp
 through time written over ``m``: the gate activations of all steps are recomputed at once
 from the saved states (one GEMM), only the carried ``dh`` (and ``dc``) is sequential (one GEMM
 per step), and the weight gradients are one GEMM each. Because it is written over ``m``, it is
-differentiable again (``create_graph=True``).
+differentiable again (``create_graph=True``). An LSTM without projection takes a faster first
+order path (:mod:`minigrad.ops.rnn_kernels`): its forward keeps the gate activations and its
+backward, on arrays, reuses them instead of recomputing ``h @ W_hhᵀ`` for every row.
 
 Rows are laid out as in a ``PackedSequence``: step ``t`` holds ``batch_sizes[t]`` rows (a
 non-increasing sequence) starting at ``sum(batch_sizes[:t])``; a padded batch of ``T`` steps
@@ -37,6 +39,7 @@ from minigrad.op import Op
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor
+from .rnn_kernels import lstm_backward, lstm_forward, lstm_weight_grad
 
 __all__ = [
     "GATES", "PermuteRows", "Recurrence", "permute_rows", "recurrence", "recurrence_composite",
@@ -69,6 +72,9 @@ class Recurrence(Op):
         self.mode, self.batch_sizes = mode, batch_sizes
         self.has_c, self.has_bias, self.has_proj = has_c, has_bias, has_proj
         c0, w_hh, b_hh, w_hr = self._split(rest)
+        if mode == "LSTM" and w_hr is None:  # fast path: gates kept for the backward
+            out, self.saved_aux = lstm_forward(xp, xw, h0, c0, w_hh, b_hh, batch_sizes)
+            return out
         n_h = w_hh.shape[0] // GATES[mode]
         width = h0.shape[1]
         out = xp.empty((xw.shape[0], width + n_h if has_c else width), dtype=xw.dtype)
@@ -125,6 +131,8 @@ class Recurrence(Op):
         return m.cat(first, m.index(states, key=(xp.asarray(idx, dtype=xp.int64),)), dim=0)
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        if not isinstance(g, Tensor) and self.__dict__.get("saved_aux") is not None:
+            return self._backward_lstm(g, inputs, out)
         xw, h0, *rest = inputs
         c0, w_hh, b_hh, w_hr = self._split(rest)
         mode, bsz, need = self.mode, self.batch_sizes, self.needs_input_grad
@@ -201,6 +209,23 @@ class Recurrence(Op):
             k += 1
         if self.has_proj:
             grads.append(m.matmul(m.swapaxes(_join(m, d_h)), o * tc) if need[k] else None)
+        return tuple(grads)
+
+
+    def _backward_lstm(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        """First order on arrays from the gate activations saved by the forward (an LSTM
+        without projection): see :mod:`minigrad.ops.rnn_kernels`."""
+        xp, need = self.backend.xp, self.needs_input_grad
+        h0, c0, w_hh = inputs[1:4]
+        d_gates, dh0, dc0 = lstm_backward(xp, g, out, self.saved_aux, c0, w_hh,
+                                          self.batch_sizes)
+        n_h = w_hh.shape[1]
+        grads = [d_gates if need[0] else None, dh0 if need[1] else None,
+                 dc0 if need[2] else None]
+        grads.append(lstm_weight_grad(xp, d_gates, h0, out[:, :n_h], self.batch_sizes)
+                     if need[3] else None)
+        if self.has_bias:
+            grads.append(d_gates if need[4] else None)  # the engine sums the rows
         return tuple(grads)
 
 

@@ -1,0 +1,82 @@
+"""The first-order fast paths of the sequence ops (array kernels used when no graph of the
+gradient is recorded) against the composites of primitive ops they replace: values and
+every gradient, in float64, and float32 stays float32."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.ops.rnn import recurrence, recurrence_composite
+
+RNG = np.random.default_rng(11)
+
+
+def _arr(*shape: int) -> np.ndarray:
+    return RNG.standard_normal(shape)
+
+
+def _close(a: Any, b: Any, tol: float = 1e-12) -> None:
+    a = a.detach().numpy() if hasattr(a, "detach") else a
+    b = b.detach().numpy() if hasattr(b, "detach") else b
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def _grads(fn: Any, inputs: list[mg.Tensor], g: mg.Tensor) -> tuple[Any, list[Any]]:
+    for t in inputs:
+        t.grad = None
+    out = fn()
+    out.backward(g)  # first order: no graph of the gradient, the array path
+    return out, [t.grad for t in inputs]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("bsz", [(3,), (3, 3, 3, 3), (4, 3, 3, 1)])
+def test_lstm_array_backward_equals_composite(bias: bool, bsz: tuple[int, ...]) -> None:
+    h = 5
+    ts = [mg.tensor(_arr(sum(bsz), 4 * h), requires_grad=True),
+          mg.tensor(_arr(bsz[0], h), requires_grad=True),
+          mg.tensor(_arr(bsz[0], h), requires_grad=True),
+          mg.tensor(_arr(4 * h, h), requires_grad=True)]
+    if bias:
+        ts.append(mg.tensor(_arr(4 * h), requires_grad=True))
+    xw, hx, cx, w = ts[:4]
+    b = ts[4] if bias else None
+    g = mg.tensor(_arr(sum(bsz), 2 * h))
+    fused, fused_grads = _grads(
+        lambda: recurrence("LSTM", xw, hx, w, b, cx=cx, batch_sizes=bsz), ts, g)
+    ref, ref_grads = _grads(
+        lambda: recurrence_composite("LSTM", xw, hx, w, b, cx=cx, batch_sizes=bsz), ts, g)
+    _close(fused, ref)
+    for a, r in zip(fused_grads, ref_grads, strict=True):
+        _close(a, r)
+
+
+def test_lstm_fast_path_skips_unneeded_inputs_and_keeps_float32() -> None:
+    xw = mg.tensor(_arr(6, 8).astype(np.float32), requires_grad=True)
+    hx, cx = mg.zeros(2, 2), mg.zeros(2, 2)
+    w = mg.tensor(_arr(8, 2).astype(np.float32), requires_grad=True)
+    y = recurrence("LSTM", xw, hx, w, cx=cx, batch_sizes=(2, 2, 2))
+    assert y.dtype == mg.float32
+    y.sum().backward()
+    assert xw.grad.dtype == w.grad.dtype == mg.float32
+    assert hx.grad is None and cx.grad is None
+    ref = recurrence_composite("LSTM", xw.detach().double().requires_grad_(),
+                               hx.double(), w.detach().double(), cx=cx.double(),
+                               batch_sizes=(2, 2, 2))
+    ref.sum().backward()
+    _close(y, ref, 1e-5)
+
+
+def test_lstm_backward_twice_with_retain_graph() -> None:
+    """The saved gate activations survive a first backward with retain_graph=True."""
+    xw = mg.tensor(_arr(4, 8), requires_grad=True)
+    y = recurrence("LSTM", xw, mg.zeros(2, 2), mg.tensor(_arr(8, 2)), cx=mg.zeros(2, 2),
+                   batch_sizes=(2, 2))
+    y.sum().backward(retain_graph=True)
+    first = xw.grad.clone()
+    y.sum().backward()
+    _close(xw.grad, 2 * first)
