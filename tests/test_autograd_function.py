@@ -470,3 +470,22 @@ def test_node_hooks_on_a_function_node(lib: Any) -> None:
     z.sum().backward()
     assert seen == [(2, False, [20.0, 20.0], 1)]  # y's gradient shows though y needs none
     np.testing.assert_allclose(_np(x.grad), [20.0, 20.0])
+
+
+def test_anomaly_mode_names_the_function_and_where_it_was_applied() -> None:
+    class BadGrad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return mg.tensor([float("nan"), 0.0])  # made without an op, so only the
+            # engine's check of the returned gradient can catch it
+
+    x = mg.ones(2, requires_grad=True)
+    with mg.autograd.detect_anomaly():
+        y = BadGrad.apply(x)
+        with pytest.raises(mg.AnomalyError, match=r"BadGradBackward produced NaN(.|\n)*"
+                                                  r"test_autograd_function.py"):
+            y.sum().backward()

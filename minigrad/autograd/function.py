@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import traceback
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -187,6 +188,8 @@ def _record(cls: type[Function], ctx: FunctionCtx, inputs: tuple[Any, ...], outp
                            for o in outs)
     first = next((m for m in node._out_meta if m is not None), ((), None))
     node.out_meta = first  # read by minigrad.viz
+    if STATE.anomaly:  # anomaly errors name where the Function was applied
+        node._trace = traceback.extract_stack()[:-2]
     _check_marks(cls, ctx, tensors, outs)
     node._out_fns = [None] * len(outs)
     non_diff = {id(t) for t in ctx._non_differentiable}
