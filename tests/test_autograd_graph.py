@@ -273,3 +273,15 @@ def test_node_names_match_torch(name: str) -> None:
         w = lib.tensor(gen.standard_normal((4, 5)).tolist(), requires_grad=True)
         names.append(SINGLE_OPS[name](lib, x, w).grad_fn.name())
     assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_inputs_as_a_dict(lib: Any) -> None:
+    x = lib.ones(2, requires_grad=True)
+    w = lib.tensor([2.0, 3.0], requires_grad=True)
+    grads = lib.autograd.grad((x * w * 3).sum(), {"x": x, "w": w})
+    assert list(grads) == ["x", "w"]
+    np.testing.assert_allclose(_np(grads["x"]), [6.0, 9.0])
+    lib.autograd.backward((x * w).sum(), inputs={"w": w})
+    assert x.grad is None
+    np.testing.assert_allclose(_np(w.grad), [1.0, 1.0])

@@ -141,7 +141,9 @@ def test_variable_is_tensor_as_in_torch() -> None:
     assert Variable(w).grad_fn is None and not Variable(w).requires_grad
     with pytest.raises(TypeError, match="has to be a tensor"):
         Variable([1.0])
-    with pytest.raises(ValueError, match="volatile"):
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        assert not Variable(t, volatile=True).requires_grad
+    with pytest.raises(ValueError, match="volatile"), pytest.warns(UserWarning):
         Variable(t, requires_grad=True, volatile=True)
 
 

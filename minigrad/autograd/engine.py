@@ -14,7 +14,7 @@ tensor([2., 4.], dtype=float32, device='cpu')
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from minigrad.autograd import graph
@@ -33,6 +33,8 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
         return ()
     if isinstance(x, Tensor):
         return (x,)
+    if isinstance(x, Mapping):  # inputs={"name": tensor} (PyTorch 2.x)
+        return tuple(x.values())
     return tuple(x)
 
 
@@ -300,7 +302,7 @@ def backward(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     grad_variables: Any = None,
-    inputs: Tensor | Sequence[Tensor] | None = None,
+    inputs: Tensor | Sequence[Tensor] | Mapping[str, Tensor] | None = None,
 ) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``).
 
@@ -352,7 +354,7 @@ def _backward_into(outputs: tuple[Tensor, ...], inputs: tuple[Tensor, ...],
 
 def grad(
     outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor] | Mapping[str, Tensor],
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
@@ -360,13 +362,14 @@ def grad(
     allow_unused: bool | None = None,
     is_grads_batched: bool = False,
     materialize_grads: bool = False,
-) -> tuple[Tensor | None, ...]:
+) -> tuple[Tensor | None, ...] | dict[str, Tensor | None]:
     """Gradients of ``outputs`` with respect to ``inputs``, leaving ``.grad`` untouched.
 
     As ``torch.autograd.grad``: ``grad_outputs`` defaults to ones for scalar outputs;
     ``create_graph=True`` records the backward pass so the result can be differentiated again;
     an input the outputs do not depend on is an error, or None with ``allow_unused=True``, or
-    zeros with ``materialize_grads=True``. ``only_inputs`` is ignored (as in PyTorch);
+    zeros with ``materialize_grads=True``; ``inputs`` given as a dict give a dict of
+    gradients. ``only_inputs`` is ignored (as in PyTorch);
     ``is_grads_batched=True`` (vmap) is not supported.
 
     >>> import minigrad as mg
@@ -385,6 +388,7 @@ def grad(
                          "materialize_grads=True, but got allow_unused=False")
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
+    keys = list(inputs) if isinstance(inputs, Mapping) else None
     grad_outs = _as_tuple(grad_outputs) if grad_outputs is not None else ()
     if retain_graph is None:
         retain_graph = create_graph
@@ -411,4 +415,6 @@ def grad(
             result.append(None)
         else:
             result.append(g if create_graph else Tensor._make(g, None))
+    if keys is not None:
+        return dict(zip(keys, result, strict=True))  # type: ignore[return-value]
     return tuple(result)

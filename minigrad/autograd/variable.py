@@ -11,6 +11,7 @@ returns a new leaf Tensor sharing ``t``'s data.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from minigrad.errors import MinigradTypeError
@@ -31,8 +32,11 @@ class Variable(metaclass=_VariableMeta):
     def __new__(  # type: ignore[misc]
         cls, data: Tensor | None = None, requires_grad: bool = False, volatile: bool = False
     ) -> Tensor:
-        if volatile and requires_grad:
-            raise ValueError("Variable can't be volatile and require_grad at the same time!")
+        if volatile:
+            warnings.warn("volatile was removed and now has no effect. Use `with "
+                          "minigrad.no_grad():` instead.", UserWarning, stacklevel=2)
+            if requires_grad:
+                raise ValueError("Variable can't be volatile and require_grad at the same time!")
         if data is None:
             return Tensor()
         if not isinstance(data, Tensor):
