@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import minigrad as mg
+from minigrad.cli import distributed as cli_dist
 from minigrad.data import (
     MNIST,
     DataLoader,
@@ -121,8 +122,9 @@ def dispatch(handler: str, args: argparse.Namespace) -> int:
     language = model_kind(model) == "language"
     if handler == "train":
         if language:
+            cli_dist.single_process_only("training a language model", UserError)
             return commands_lm.run_train_lm(args, checkpoint)
-        return run_train(args, checkpoint)
+        return cli_dist.guarded(run_train, args, checkpoint)
     if language:
         return commands_lm.run_eval_lm(args, checkpoint or {})
     return run_eval(args, checkpoint)
@@ -135,10 +137,14 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
         settings = resolve_settings(args, base=checkpoint["config"])
     else:
         settings = resolve_settings(args)
+    run = cli_dist.join(args.device)  # several ranks under mpiexec, else None
+    rank0 = run is None or run.rank == 0
+    if run is not None:
+        args.device = run.device(args.device)
     _check_device(args.device)
     out = args.out or (os.path.dirname(os.path.abspath(args.resume)) if args.resume else
                        os.path.join("runs", f"{settings['model']}-{settings['dataset']}"))
-    verbose = not args.quiet
+    verbose = not args.quiet and rank0
     mg.manual_seed(settings["seed"])
     train_set = _tensors(settings, True, args.data, args.device)
     test_set = _tensors(settings, False, args.data, args.device)
@@ -155,23 +161,31 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
         history = checkpoint["history"]
     train_loader = DataLoader(train_set, batch_size=settings["batch_size"], shuffle=True,
                               seed=settings["seed"])
+    if run is not None:  # shards of the training set, one replica of the model per rank
+        train_loader = run.loader(train_set, settings["batch_size"], settings["seed"])
+        model = run.wrap(model)
     test_loader = DataLoader(test_set, batch_size=args.eval_batch_size)
     if verbose:
         print(f"minigrad train: {settings['model']} on {settings['dataset']} "
               f"({len(train_set)} train / {len(test_set)} test), {settings['optimizer']} "
-              f"lr {settings['lr']:g}, batch {settings['batch_size']}, epochs "
+              f"lr {settings['lr']:g}, batch {settings['batch_size']}"
+              f"{f' x {run.world_size} ranks' if run else ''}, epochs "
               f"{start + 1}..{settings['epochs']}, device {args.device}, out {out}",
               file=sys.stderr)
     recorder = (_grad_recorder(model, max(1, len(train_loader) // 50))
                 if args.plot_grads else None)
     result = fit(model, optimizer, train_loader, test_loader, epochs=settings["epochs"],
-                 scheduler=scheduler, out_dir=out, config=settings, start_epoch=start,
-                 history=history, seed=settings["seed"], verbose=verbose,
+                 scheduler=scheduler, out_dir=out if rank0 else None, config=settings,
+                 start_epoch=start, history=history,
+                 seed=settings["seed"] + (run.rank if run else 0), verbose=verbose,
                  after_step=recorder.step if recorder is not None else None,
                  grad_clip=settings["grad_clip"])
     if recorder is not None:
         recorder.remove()
-        _plot(recorder, os.path.join(out, "grad_flow.png"))
+        if rank0:
+            _plot(recorder, os.path.join(out, "grad_flow.png"))
+    if not rank0:
+        return 130 if result.interrupted else 0
     final = result.final
     status = "interrupted" if result.interrupted else "done"
     if final:

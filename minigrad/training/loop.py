@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 import minigrad as mg
 from minigrad.nn import functional as F
+from minigrad.nn.parallel import DataParallel, DistributedDataParallel
 from minigrad.nn.utils import clip_grad_norm_
 from minigrad.tensor import Tensor
 from minigrad.training.checkpoint import CHECKPOINT_NAME, save_checkpoint
@@ -165,6 +166,12 @@ class FitResult:
         return self.history[-1] if self.history else {}
 
 
+def _unwrapped(model: Any) -> Any:
+    """The model inside a (Distributed)DataParallel wrapper: checkpoints hold its state, so
+    they load the same into one process or many."""
+    return model.module if isinstance(model, (DataParallel, DistributedDataParallel)) else model
+
+
 def _epoch_seed(seed: int, epoch: int) -> int:
     return (int(seed) * 1_000_003 + epoch) % (2**63)
 
@@ -240,7 +247,8 @@ def fit(
             progress.close(summary if verbose else "")
             if out_dir is not None:
                 path = os.path.join(out_dir, CHECKPOINT_NAME)
-                save_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler,
+                save_checkpoint(path, model=_unwrapped(model), optimizer=optimizer,
+                                scheduler=scheduler,
                                 epoch=epoch, config=config or {}, history=history)
                 result.checkpoint = path
                 _write_metrics(out_dir, config, history, result, finished=epoch == epochs)
