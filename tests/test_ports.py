@@ -17,19 +17,31 @@ import pytest
 
 pytest.importorskip("torch")
 
-from ports._framework import Framework, run_port, same_printed_numbers
+from ports._framework import Framework, printed_tokens, run_port, same_printed_numbers
 
 # port module -> (rtol, atol) of the printed and returned numbers. A loss that is a small
 # difference of large numbers (regression's, near 1e-3 from targets near 100) gets an atol
 # of float32's resolution at the scale of its terms.
 PORTS: dict[str, tuple[float, float]] = {
     "polynomial_nn": (1e-4, 0.0),
-    "polynomial_optim": (1e-4, 0.0),
+    # RMSprop moves a weight whose gradient is near zero by about +-lr (1e-3) whatever the
+    # gradient's size, so a last-bit difference in a sum (NumPy's depends on alignment)
+    # can flip a step of the near-zero coefficients: atol lr / 10
+    "polynomial_optim": (1e-4, 1e-4),
     "polynomial_module": (1e-4, 0.0),
     "polynomial_custom_function": (1e-4, 0.0),
     "regression": (1e-4, 1e-5),
     "time_sequence_prediction": (1e-9, 0.0),  # float64 throughout
+    "mnist": (1e-4, 1e-6),
+    "quickstart": (1e-4, 1e-6),
+    "nn_tutorial": (1e-4, 1e-6),
+    "tensor_tutorial": (1e-6, 0.0),
+    "autograd_tutorial": (1e-5, 1e-7),
+    "neural_networks_tutorial": (1e-4, 1e-7),
+    "cifar10_tutorial": (1e-4, 1e-6),
 }
+# ports whose shims change what runs (shuffled order, dropout masks): also run verbatim
+VERBATIM = ["cifar10_tutorial", "mnist", "nn_tutorial"]
 
 
 def _close(expected: Any, actual: Any, rtol: float, atol: float, path: str = "") -> None:
@@ -78,4 +90,40 @@ def test_port_prints_the_same_numbers(name: str, tmp_path: Any,
     rtol, atol = PORTS[name]
     bad = same_printed_numbers(out_t, out_m, rtol, atol)
     assert not bad, "\n".join(bad[:20]) + f"\n--- torch:\n{out_t}\n--- minigrad:\n{out_m}"
+    res_t.pop("nodes", None), res_m.pop("nodes", None)  # compared in test_grad_fn_walk
     _close(res_t, res_m, rtol, atol)
+
+
+@pytest.mark.xfail(strict=True, reason="needs F.mse_loss recorded as one node "
+                   "(MseLossBackward0), as in PyTorch; minigrad records Mean <- Mul <- Sub")
+def test_grad_fn_walk_matches_torch() -> None:
+    """The blitz's neural-networks tutorial walks ``loss.grad_fn.next_functions``: MSELoss,
+    then Linear (Addmm), then the bias's AccumulateGrad."""
+    _, res_t, _, res_m = run_both("neural_networks_tutorial")
+    assert res_t["nodes"] == ["MseLossBackward0", "AddmmBackward0", "AccumulateGrad"]
+    assert res_m["nodes"] == res_t["nodes"]
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    return isinstance(value, str) or bool(np.isfinite(value))
+
+
+@pytest.mark.parametrize("name", VERBATIM)
+def test_port_runs_verbatim_on_minigrad(name: str, tmp_path: Any,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With minigrad's own shuffling, dropout and initial weights, the program runs to its
+    end and prints what it prints on PyTorch, numbers aside."""
+    monkeypatch.chdir(tmp_path)
+    port = importlib.import_module(f"ports.{name}")
+    run = (lambda fw: port.run(fw, ("--epochs", "1", "--batch-size", "16", "--log-interval",
+                                    "1", "--save-model"))) if name == "mnist" else port.run
+    out, res = run_port(run, Framework("minigrad", shared=False))
+    assert _finite(res)
+    words = [t for t in printed_tokens(out) if t[0].isalpha()]
+    assert words
+    if name == "mnist":
+        assert len(res["test_loss"]) == 1 and len(res["train_loss"]) == 2

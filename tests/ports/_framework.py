@@ -180,35 +180,42 @@ class Framework:
 def run_port(run: Callable[[Framework], dict[str, Any]], fw: Framework
              ) -> tuple[str, dict[str, Any]]:
     """Run a port, returning what it printed and the numbers it returned. PyTorch runs on
-    one thread: its thread pool only slows small ops on a busy machine."""
+    one thread (its thread pool only slows small ops on a busy machine); minigrad summarises
+    printed tensors as PyTorch does by default (past 1000 elements, 3 at each edge; its own
+    default differs, see docs/pytorch-compat.md)."""
     out = io.StringIO()
-    torch = fw.real["torch"] if fw.name == "torch" else None
-    threads = torch.get_num_threads() if torch is not None else 0
+    lib = fw.real["torch"]
+    saved = lib.get_num_threads() if fw.name == "torch" else lib.get_printoptions()
     try:
-        if torch is not None:
-            torch.set_num_threads(1)
+        if fw.name == "torch":
+            lib.set_num_threads(1)
+        else:
+            lib.set_printoptions(threshold=1000, edgeitems=3)
         with contextlib.redirect_stdout(out):
             result = run(fw)
     finally:
-        if torch is not None:
-            torch.set_num_threads(threads)
+        if fw.name == "torch":
+            lib.set_num_threads(saved)
+        else:
+            lib.set_printoptions(profile="default",
+                                 **{k: v for k, v in saved.items() if v is not None})
     return out.getvalue(), result
 
 
 # -- comparing printed output ---------------------------------------------------------------
 
 _NOISE = re.compile(
-    r"object at 0x[0-9a-fA-F]+|dtype=[\w.]+|device='[^']*'|device=\w+|grad_fn=<\w+>"
-    r"|requires_grad=True|torch\.")
+    r"<[\w.]+ object at 0x[0-9a-fA-F]+>|dtype=[\w.]+|device='[^']*'|device=\w+|grad_fn=<\w+>"
+    r"|requires_grad=True|torch\.|\bSize\b")
 _TOKEN = re.compile(
     r"(?<![A-Za-z_\d.])[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
-    r"|\b(?:True|False|nan|inf)\b")
+    r"|[A-Za-z_][A-Za-z_\d]*")
 
 
 def printed_tokens(text: str) -> list[str]:
-    """The numbers (and True/False/nan/inf) a program printed, in order, leaving out what
-    the two libraries print differently on purpose (dtype and device annotations, node
-    names, addresses)."""
+    """The numbers and words a program printed, in order, leaving out what the two
+    libraries print differently on purpose (dtype and device annotations, autograd nodes,
+    the name ``Size``). The nodes a program prints are compared apart, by name."""
     return _TOKEN.findall(_NOISE.sub("", text))
 
 
