@@ -130,7 +130,7 @@ def _run(
         g = grads.pop(node, None)
         if g is not None:
             if node._pre_hooks:
-                g = _run_hooks(node._pre_hooks, g, create_graph)
+                g = graph.run_tensor_hooks(node._pre_hooks, g, create_graph)
             node_hooks = node._fn_hooks
             if node_hooks is not None:
                 g = graph.run_prehooks(node, g, create_graph)
@@ -232,48 +232,12 @@ def _add(a: Any, b: Any) -> Any:
     return s
 
 
-def _run_hooks(hooks: list[Any], g: Any, create_graph: bool) -> Any:
-    """Run tensor hooks in order; a returned tensor replaces the gradient. The hook that
-    ``retain_grad()`` installs runs last, so ``.grad`` keeps the post-hook gradient (PyTorch)."""
-    retain = None
-    for hook in hooks:
-        if getattr(hook, "_retains_grad", False):
-            retain = hook
-            continue
-        arg = g if create_graph else Tensor._make(g, None)
-        result = hook(arg)
-        if result is not None:
-            _check_hook_result(hook, result, arg)
-            g = result if create_graph else result._data
-    if retain is not None:
-        retain(g if create_graph else Tensor._make(g, None))
-    return g
-
-
-def _check_hook_result(hook: Any, result: Any, grad: Tensor) -> None:
-    """A hook may return a new gradient, but of the same type, shape, dtype and device."""
-    name = getattr(hook, "__qualname__", None) or type(hook).__name__
-    if not isinstance(result, Tensor):
-        raise AutogradError(
-            f"hook {name!r} returned {type(result).__name__!r}; a gradient hook must return "
-            "None or a Tensor"
-        )
-    for what, got, want in (("shape", result.shape, grad.shape),
-                            ("dtype", result.dtype, grad.dtype),
-                            ("device", result.device, grad.device)):
-        if got != want:
-            raise AutogradError(
-                f"hook {name!r} changed the {what} of the gradient: it returned {got}, the "
-                f"gradient has {want} (shape {tuple(grad.shape)})"
-            )
-
-
 def _deliver_leaf(
     leaf: Tensor, g: Any, capture: dict[Any, int] | None, captured: dict[int, Any],
     create_graph: bool, retain: bool = True,
 ) -> None:
     if leaf._hooks:
-        g = _run_hooks(leaf._hooks, g, create_graph)
+        g = graph.run_tensor_hooks(leaf._hooks, g, create_graph)
     if capture is not None:
         slot = capture.get(leaf)
         if slot is not None:

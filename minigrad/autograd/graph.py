@@ -161,6 +161,43 @@ def next_functions(node: Any) -> tuple[tuple[Any, int], ...]:
     return tuple(result)
 
 
+# ---------------------------------------------------------------------- tensor hooks
+def run_tensor_hooks(hooks: list[Any], g: Any, create_graph: bool) -> Any:
+    """Run tensor hooks in order; a returned tensor replaces the gradient. The hook that
+    ``retain_grad()`` installs runs last, so ``.grad`` keeps the post-hook gradient (PyTorch)."""
+    retain = None
+    for hook in hooks:
+        if getattr(hook, "_retains_grad", False):
+            retain = hook
+            continue
+        arg = g if create_graph else Tensor._make(g, None)
+        result = hook(arg)
+        if result is not None:
+            _check_hook_result(hook, result, arg)
+            g = result if create_graph else result._data
+    if retain is not None:
+        retain(g if create_graph else Tensor._make(g, None))
+    return g
+
+
+def _check_hook_result(hook: Any, result: Any, grad: Tensor) -> None:
+    """A hook may return a new gradient, but of the same type, shape, dtype and device."""
+    name = getattr(hook, "__qualname__", None) or type(hook).__name__
+    if not isinstance(result, Tensor):
+        raise AutogradError(
+            f"hook {name!r} returned {type(result).__name__!r}; a gradient hook must return "
+            "None or a Tensor"
+        )
+    for what, got, want in (("shape", result.shape, grad.shape),
+                            ("dtype", result.dtype, grad.dtype),
+                            ("device", result.device, grad.device)):
+        if got != want:
+            raise AutogradError(
+                f"hook {name!r} changed the {what} of the gradient: it returned {got}, the "
+                f"gradient has {want} (shape {tuple(grad.shape)})"
+            )
+
+
 # ---------------------------------------------------------------------- node hooks
 class _NodeHooks:
     """The PyTorch-style hooks of one node: ``pre(grad_outputs)``, ``post(grad_inputs,
