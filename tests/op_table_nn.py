@@ -312,6 +312,84 @@ def _np_pool1d(a: np.ndarray, kernel_size: int, stride: int, padding: int,
                      for i in range(n)], axis=-1)
 
 
+_OFF = 0.0123457  # keeps drawn grid points off pixel centres, clip and reflection edges
+
+
+@st.composite
+def _grid_case(draw: Any) -> Case:
+    h, w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    ho, wo = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    x = draw(mst.arrays((2, 2, h, w)))
+    g = draw(mst.arrays((2, ho, wo, 2), elements=st.integers(-6, 6).map(
+        lambda k: k * 0.25 + _OFF)))
+    return Case((x, g), {"mode": draw(st.sampled_from(["bilinear", "nearest"])),
+                         "padding_mode": draw(st.sampled_from(["zeros", "border", "reflection"])),
+                         "align_corners": draw(st.booleans())})
+
+
+def _np_reflect(x: float, lo: float, hi: float) -> float:
+    if lo == hi:
+        return 0.0
+    low, span = lo / 2, (hi - lo) / 2
+    d = abs(x - low)
+    flips, extra = int(d // span), d % span
+    return extra + low if flips % 2 == 0 else span - extra + low
+
+
+def _np_grid_sample(x: np.ndarray, g: np.ndarray, mode: str, padding_mode: str,
+                    align_corners: bool) -> np.ndarray:
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, *g.shape[1:3]))
+
+    def coord(v: float, size: int) -> float:
+        p = (v + 1) / 2 * (size - 1) if align_corners else ((v + 1) * size - 1) / 2
+        if padding_mode == "reflection":
+            p = _np_reflect(p, 0, 2 * (size - 1)) if align_corners else _np_reflect(
+                p, -1, 2 * size - 1)
+        if padding_mode != "zeros":
+            p = min(max(p, 0), size - 1)
+        return p
+
+    def pixel(b: int, yy: int, xx: int) -> np.ndarray:
+        return x[b, :, yy, xx] if 0 <= yy < h and 0 <= xx < w else np.zeros(c)
+
+    for b in range(n):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                px, py = coord(g[b, i, j, 0], w), coord(g[b, i, j, 1], h)
+                if mode == "nearest":
+                    out[b, :, i, j] = pixel(b, int(np.rint(py)), int(np.rint(px)))
+                    continue
+                x0, y0 = int(np.floor(px)), int(np.floor(py))
+                fx, fy = px - x0, py - y0
+                out[b, :, i, j] = ((1 - fy) * (1 - fx) * pixel(b, y0, x0)
+                                   + (1 - fy) * fx * pixel(b, y0, x0 + 1)
+                                   + fy * (1 - fx) * pixel(b, y0 + 1, x0)
+                                   + fy * fx * pixel(b, y0 + 1, x0 + 1))
+    return out
+
+
+@st.composite
+def _affine_case(draw: Any) -> Case:
+    ac = draw(st.booleans())  # unit sizes with align_corners warn (as torch)
+    n, h, w = draw(st.integers(1, 2)), draw(st.integers(1 + ac, 4)), draw(st.integers(1 + ac, 4))
+    return Case((draw(mst.arrays((n, 2, 3))),), {"size": (n, 1, h, w), "align_corners": ac})
+
+
+def _np_affine_grid(theta: np.ndarray, size: Any, align_corners: bool) -> np.ndarray:
+    _, _, h, w = size
+
+    def base(k: int) -> np.ndarray:
+        if k == 1:
+            return np.zeros(1)
+        lin = np.linspace(-1, 1, k)
+        return lin if align_corners else lin * (k - 1) / k
+
+    xs, ys = np.meshgrid(base(w), base(h))
+    pts = np.stack([xs, ys, np.ones_like(xs)], axis=-1)  # (h, w, 3)
+    return np.einsum("hwk,nik->nhwi", pts, theta)
+
+
 NN_SPECS = [
     *[OpSpec(f"pad_{mode}", lambda a, pad, mode: F.pad(a, pad, mode=mode), _pad_case(mode),
              ref=_np_pad, torch=lambda a, pad, mode: _tf().pad(a, pad, mode=mode))
@@ -348,6 +426,11 @@ NN_SPECS = [
     OpSpec("avg_pool1d", lambda a, **kw: F.avg_pool1d(a, **kw), _pool1d_case(),
            ref=lambda a, **kw: _np_pool1d(a, **kw, fn=np.mean, fill=0.0),
            torch=lambda a, **kw: _tf().avg_pool1d(a, **kw)),
+    OpSpec("grid_sample", lambda x, g, **kw: F.grid_sample(x, g, **kw), _grid_case(),
+           ref=_np_grid_sample, torch=lambda x, g, **kw: _tf().grid_sample(x, g, **kw),
+           smooth=False),
+    OpSpec("affine_grid", lambda t, **kw: F.affine_grid(t, **kw), _affine_case(),
+           ref=_np_affine_grid, torch=lambda t, **kw: _tf().affine_grid(t, **kw)),
     OpSpec("conv_transpose1d", lambda x, w, **kw: conv_transpose1d(x, w, **kw),
            _convt1d_case(), ref=_np_convt1d,
            torch=lambda x, w, **kw: _tf().conv_transpose1d(x, w, **kw)),

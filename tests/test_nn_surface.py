@@ -369,7 +369,38 @@ def test_module_containers_methods_as_torch() -> None:
     (lambda: nn.ConvTranspose2d(3, 4, 3, groups=2), ValueError, "divisible"),
     (lambda: nn.ZeroPad2d((1, 2)), ValueError, "4 ints"),
     (lambda: F.cosine_similarity(mg.ones(2, 3), mg.ones(4, 3)), ShapeError, r"\(2, 3\)"),
+    (lambda: F.grid_sample(mg.ones(1, 1, 2, 2), mg.ones(1, 1, 1, 2), mode="bicubic"),
+     NotImplementedError, "bicubic"),
+    (lambda: F.grid_sample(mg.ones(1, 1, 2, 2), mg.ones(1, 1, 1, 2), padding_mode="wrap"),
+     ValueError, "padding_mode"),
+    (lambda: F.grid_sample(mg.ones(1, 1, 2, 2), mg.ones(2, 1, 1, 2)), ShapeError, "N = 1"),
+    (lambda: F.affine_grid(mg.ones(1, 3, 3), (1, 1, 2, 2)), ShapeError, r"\(N, 2, 3\)"),
+    (lambda: F.affine_grid(mg.ones(1, 3, 4), (1, 1, 2, 2, 2)), NotImplementedError, "2-D"),
 ])
 def test_argument_errors(call: Any, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+def test_affine_grid_warns_on_unit_sizes_with_align_corners_as_torch() -> None:
+    theta = np.eye(2, 3)[None]
+    with pytest.warns(UserWarning, match="align_corners"):
+        torch.nn.functional.affine_grid(torch.tensor(theta), [1, 1, 1, 3], align_corners=True)
+    with pytest.warns(UserWarning, match="align_corners"):
+        F.affine_grid(mg.tensor(theta), [1, 1, 1, 3], align_corners=True)
+
+
+def test_spatial_transformer_round_trip_matches_torch() -> None:
+    """affine_grid + grid_sample as in the spatial transformer tutorial, gradients to theta."""
+    x, theta = _rand(2, 3, 6, 5), np.eye(2, 3)[None].repeat(2, 0) + 0.1 * _rand(2, 2, 3, seed=1)
+    outs = []
+    for lib, mk in ((mg, mg.tensor), (torch, torch.tensor)):
+        th = mk(theta, requires_grad=True)
+        inp = mk(x, requires_grad=True)
+        fn = lib.nn.functional
+        y = fn.grid_sample(inp, fn.affine_grid(th, [2, 3, 4, 4], align_corners=False),
+                           align_corners=False, padding_mode="border")
+        (y * mk(_rand(2, 3, 4, 4, seed=2))).sum().backward()
+        outs.append([t.detach().numpy() for t in (y, th.grad, inp.grad)])
+    for a, b in zip(*outs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)

@@ -58,6 +58,7 @@ from minigrad.ops.distance import cosine_similarity, normalize, pairwise_distanc
 from minigrad.ops.dropout import dropout1d, dropout2d, dropout3d, feature_dropout
 from minigrad.ops.embedding import embedding
 from minigrad.ops.fold import fold, pixel_shuffle, pixel_unshuffle, unfold
+from minigrad.ops.grid_sample import affine_grid, grid_sample
 from minigrad.ops.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from minigrad.ops.linear import linear
 from minigrad.ops.loss import cross_entropy, nll_loss
@@ -106,6 +107,7 @@ __all__ += [  # the nn surface: distances, padding, resampling, blocks, channel 
     "interpolate", "kl_div", "normalize", "pairwise_distance", "pixel_shuffle",
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
 ]
+__all__ += ["affine_grid", "grid_sample"]  # minigrad.ops.grid_sample
 __all__ += [  # minigrad.ops.pool_more
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
     "max_pool1d",
