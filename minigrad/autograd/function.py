@@ -182,7 +182,7 @@ def _record(cls: type[Function], ctx: FunctionCtx, inputs: tuple[Any, ...], outp
     node.needs_input_grad = tuple(p is not None for p in node.parents)
     node.in_meta = tuple((t._data.shape, t._data.dtype) for t in tensors)
     node.backend = tensors[0]._backend
-    node._n_inputs, node._tensor_pos, node._multi = len(inputs), tensor_pos, multi
+    node._n_inputs, node._tensor_pos = len(inputs), tensor_pos
     node._saved_inputs = node._saved_versions = None
     node._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
                            for o in outs)

@@ -85,7 +85,6 @@ class BackwardFunction(Op):
     _n_inputs: int
     _tensor_pos: tuple[int, ...]
     _out_meta: tuple[Any, ...]
-    _multi: bool
     _out_fns: list[Any]
 
     def name(self) -> str:
