@@ -80,3 +80,25 @@ def test_lstm_backward_twice_with_retain_graph() -> None:
     first = xw.grad.clone()
     y.sum().backward()
     _close(xw.grad, 2 * first)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("shape", [(), (7,), (3, 5)])
+def test_gelu_array_backward_equals_recorded_formula(approximate: str, shape: tuple) -> None:
+    """The first-order backward (from the kept Φ(x) or tanh) equals the formula over
+    recorded ops that create_graph uses."""
+    x = mg.tensor(_arr(*shape) * 3, requires_grad=True)
+    g = mg.tensor(_arr(*shape))
+    y = mg.nn.functional.gelu(x, approximate=approximate)
+    (recorded,) = mg.grad((y * g).sum(), [x], create_graph=True)
+    y.backward(g)
+    _close(x.grad, recorded)
+
+
+def test_gelu_keeps_float32() -> None:
+    x = mg.tensor(_arr(4, 3).astype(np.float32), requires_grad=True)
+    for approximate in ("none", "tanh"):
+        x.grad = None
+        y = mg.nn.functional.gelu(x, approximate=approximate)
+        y.sum().backward()
+        assert y.dtype == x.grad.dtype == mg.float32

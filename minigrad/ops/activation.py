@@ -69,14 +69,60 @@ class _Activation(Op):
 
 
 class Gelu(_Activation):
-    """``x·Φ(x)`` (``approximate="none"``) or its tanh approximation (``"tanh"``)."""
+    """``x·Φ(x)`` (``approximate="none"``) or its tanh approximation (``"tanh"``).
+
+    The forward keeps ``Φ(x)`` (or the tanh) for the first-order backward, which then needs
+    no second ``erf``: ``g·(Φ(x) + x·φ(x))``."""
 
     approximate: str
 
     def _f(self, xp: Any, x: Any) -> Any:
+        if x.ndim == 0:  # the in-place steps need arrays (NumPy makes 0-d results scalars)
+            out = self._f(xp, x.reshape(1))
+            self.saved_aux = self.saved_aux.reshape(())
+            return out.reshape(())
         if self.approximate == "tanh":
-            return 0.5 * x * (1 + xp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)))
-        return 0.5 * x * (1 + special.erf(xp, x / _SQRT_2))
+            t = x * x
+            t *= 0.044715
+            t += 1
+            t *= x
+            t *= math.sqrt(2 / math.pi)
+            xp.tanh(t, out=t)  # kept: tanh(√(2/π)(x + 0.044715x³))
+            self.saved_aux = t
+            out = t + 1
+            out *= x
+            out *= 0.5
+            return out
+        cdf = special.erf(xp, x / _SQRT_2)
+        cdf += 1
+        cdf *= 0.5
+        self.saved_aux = cdf  # Φ(x)
+        return x * cdf
+
+    def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any]:
+        saved = self.__dict__.get("saved_aux")
+        if isinstance(g, Tensor) or saved is None or saved.ndim == 0:
+            return super().backward(m, g, inputs, out)
+        x, xp = inputs[0], self.backend.xp  # first order on arrays, from the kept Φ(x) or tanh
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            d = x * x
+            d *= 3 * 0.044715 * k
+            d += k
+            d *= x
+            d *= 0.5
+            d *= 1 - saved * saved  # 0.5·x·(1 - t²)·k(1 + 3·0.044715x²)
+            d += 0.5
+            d += 0.5 * saved
+        else:
+            d = x * x
+            d *= -0.5
+            xp.exp(d, out=d)
+            d *= x
+            d *= 1 / _SQRT_2PI  # x·φ(x)
+            d += saved
+        d *= g
+        return (d,)
 
     def _grad(self, m: Any, g: Any, x: Any, y: Any) -> Any:
         if self.approximate == "tanh":
@@ -196,6 +242,7 @@ def apply_inplace(fn: Callable[..., Tensor], input: Tensor, op: str, **params: A
     >>> apply_inplace(mg.relu, x, "relu") is x, x.tolist()
     (True, [0.0, 2.0])
     """
+    check_tensor(input, op + "_")
     src = input
     if STATE.grad_enabled and input._requires_grad and input.grad_fn is not None:
         src = Tensor._make(input._data.copy(), input.grad_fn)
