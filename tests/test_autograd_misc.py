@@ -173,7 +173,8 @@ def test_torch_locations_exist() -> None:
         assert getattr(grad_mode, name) is getattr(mg, name)
         assert getattr(mg.autograd, name) is getattr(mg, name)
     for name in ("Function", "Variable", "backward", "grad", "gradcheck", "gradgradcheck",
-                 "detect_anomaly", "set_detect_anomaly", "functional", "graph", "grad_mode"):
+                 "detect_anomaly", "set_detect_anomaly", "functional", "graph", "grad_mode",
+                 "set_multithreading_enabled"):
         assert hasattr(mg.autograd, name)
     assert mg.autograd.function.FunctionCtx is not None
     assert callable(mg.autograd.function.once_differentiable)

@@ -17,6 +17,7 @@ from minigrad.autograd import functional, grad_mode, graph
 from minigrad.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
 from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.function import Function, once_differentiable
+from minigrad.autograd.grad_mode import set_multithreading_enabled
 from minigrad.autograd.gradcheck import gradcheck, gradgradcheck
 from minigrad.autograd.variable import Variable
 from minigrad.grad_mode import enable_grad, no_grad, set_grad_enabled
@@ -39,4 +40,5 @@ __all__ = [
     "once_differentiable",
     "set_detect_anomaly",
     "set_grad_enabled",
+    "set_multithreading_enabled",
 ]
