@@ -390,6 +390,36 @@ def _np_affine_grid(theta: np.ndarray, size: Any, align_corners: bool) -> np.nda
     return np.einsum("hwk,nik->nhwi", pts, theta)
 
 
+@st.composite
+def _conv3d_case(draw: Any) -> Case:
+    g = draw(st.integers(1, 2))
+    cin, cout = g * draw(st.integers(1, 2)), g * draw(st.integers(1, 2))
+    k = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    stride = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    padding = tuple(draw(st.integers(0, 1)) for _ in range(3))
+    size = tuple(draw(st.integers(max(1, kk - 2 * p), 3)) for kk, p in zip(k, padding,
+                                                                             strict=True))
+    return Case((draw(mst.arrays((2, cin, *size))), draw(mst.arrays((cout, cin // g, *k)))),
+                {"stride": stride, "padding": padding, "groups": g})
+
+
+def _np_conv3d(x: np.ndarray, w: np.ndarray, stride: Any, padding: Any,
+               groups: int) -> np.ndarray:
+    x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding])
+    n, _, *size = x.shape
+    o, cg, *k = w.shape
+    out_size = [(sz - kk) // s + 1 for sz, kk, s in zip(size, k, stride, strict=True)]
+    out = np.zeros((n, o, *out_size))
+    per = o // groups
+    for oc in range(o):
+        grp = oc // per
+        for z, y, xx in np.ndindex(*out_size):
+            patch = x[:, grp * cg:(grp + 1) * cg, z * stride[0]:z * stride[0] + k[0],
+                      y * stride[1]:y * stride[1] + k[1], xx * stride[2]:xx * stride[2] + k[2]]
+            out[:, oc, z, y, xx] = np.sum(patch * w[oc], axis=(1, 2, 3, 4))
+    return out
+
+
 NN_SPECS = [
     *[OpSpec(f"pad_{mode}", lambda a, pad, mode: F.pad(a, pad, mode=mode), _pad_case(mode),
              ref=_np_pad, torch=lambda a, pad, mode: _tf().pad(a, pad, mode=mode))
@@ -431,6 +461,8 @@ NN_SPECS = [
            smooth=False),
     OpSpec("affine_grid", lambda t, **kw: F.affine_grid(t, **kw), _affine_case(),
            ref=_np_affine_grid, torch=lambda t, **kw: _tf().affine_grid(t, **kw)),
+    OpSpec("conv3d", lambda x, w, **kw: F.conv3d(x, w, **kw), _conv3d_case(), ref=_np_conv3d,
+           torch=lambda x, w, **kw: _tf().conv3d(x, w, **kw)),
     OpSpec("conv_transpose1d", lambda x, w, **kw: conv_transpose1d(x, w, **kw),
            _convt1d_case(), ref=_np_convt1d,
            torch=lambda x, w, **kw: _tf().conv_transpose1d(x, w, **kw)),

@@ -189,6 +189,11 @@ CONVS = [
     ("ConvTranspose2d", (2, 3, 2), {"stride": 2, "bias": False}, (1, 2, 3, 3)),
     ("ConvTranspose1d", (4, 2, 3), {"stride": 2, "padding": 1, "output_padding": 1,
                                     "groups": 2}, (2, 4, 5)),
+    ("Conv3d", (4, 6, 3), {"stride": (1, 2, 1), "padding": (1, 0, 2), "dilation": (2, 1, 1),
+                           "groups": 2}, (2, 4, 5, 6, 4)),
+    ("Conv3d", (2, 3, (3, 1, 3)), {"padding": "same", "bias": False}, (1, 2, 3, 4, 3)),
+    ("Conv3d", (2, 3, 3), {"padding": 1, "padding_mode": "reflect"}, (1, 2, 3, 4, 3)),
+    ("Conv3d", (2, 2, 2), {"padding": (1, 0, 1), "padding_mode": "circular"}, (1, 2, 3, 3, 3)),
 ]
 
 
@@ -213,7 +218,7 @@ def test_conv_transpose_output_size() -> None:
         ours(mg.ones(1, 3, 3, 3, dtype=mg.float64), output_size=[7, 7])
 
 
-@pytest.mark.parametrize("name", ["Conv1d", "ConvTranspose1d", "ConvTranspose2d"])
+@pytest.mark.parametrize("name", ["Conv1d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"])
 def test_conv_init_bounds_as_torch(name: str) -> None:
     """weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = weight.shape[1] * k."""
     mg.manual_seed(0)

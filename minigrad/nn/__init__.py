@@ -48,7 +48,8 @@ from minigrad.nn.activation_smooth import (
 )
 from minigrad.nn.attention import MultiheadAttention
 from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
-from minigrad.nn.conv import Conv1d, Conv2d
+from minigrad.nn.conv import Conv2d
+from minigrad.nn.conv_nd import Conv1d, Conv3d
 from minigrad.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
 from minigrad.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
@@ -147,6 +148,7 @@ __all__ += [  # the nn surface: losses, conv, padding, resampling, distances, co
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
 ]
 __all__ += ["LazyConv1d", "LazyConv2d", "LazyLinear", "UninitializedParameter"]
+__all__ += ["Conv3d"]
 __all__ += [  # pooling
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "MaxPool1d",
 ]

@@ -1,5 +1,5 @@
-"""``Conv2d`` and ``Conv1d``: convolutions with PyTorch's options (``padding_mode`` included),
-plus an optional connection table for ``Conv2d``.
+"""``Conv2d``: 2-D convolution with PyTorch's options (``padding_mode`` included), plus an
+optional connection table (``Conv1d``/``Conv3d`` are in ``conv_nd.py``).
 
 A connection table (LeCun et al. 1998, table I) says which input maps feed which output
 map: ``connections[o, i]`` is true when output channel ``o`` sees input channel ``i``.
@@ -27,7 +27,7 @@ from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv2d", "mode_padding"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -191,96 +191,3 @@ class Conv2d(Module):
             s += f", connections={int(self.connections._data.sum())}/{self.connections.numel()}"
         return s
 
-
-class Conv1d(Module):
-    """1-D convolution over ``(N, C_in, L)`` inputs, as ``torch.nn.Conv1d``.
-
-    ``weight`` has shape ``(out_channels, in_channels // groups, k)``, initialised as
-    PyTorch's (``U(-1/√fan_in, 1/√fan_in)`` for weight and bias); ``padding`` is an int,
-    ``"valid"`` or ``"same"``; ``padding_mode`` as :class:`Conv2d`.
-
-    >>> import minigrad as mg
-    >>> c = Conv1d(2, 4, 3, padding=1, padding_mode="circular")
-    >>> c(mg.ones(5, 2, 7)).shape
-    Size([5, 4, 7])
-    >>> c
-    Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=(1,), padding_mode=circular)
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__()
-        for arg, v in (("in_channels", in_channels), ("out_channels", out_channels),
-                       ("groups", groups)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if arg == "groups" else 0):
-                raise ValueError(f"Conv1d: `{arg}` must be a positive int, got {v!r}")
-        for arg, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if v % groups:
-                raise ValueError(f"Conv1d: `{arg}` (={v}) must be divisible by `groups` "
-                                 f"(={groups})")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _single("Conv1d", "kernel_size", kernel_size, 1)
-        self.stride = _single("Conv1d", "stride", stride, 1)
-        self.dilation = _single("Conv1d", "dilation", dilation, 1)
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Conv1d: padding string must be 'same' or 'valid', got "
-                                 f"{padding!r}")
-            if padding == "same" and self.stride != (1,):
-                raise ValueError("Conv1d: padding='same' is not supported for strided "
-                                 f"convolutions (stride={self.stride})")
-            self.padding: Any = padding
-        else:
-            self.padding = _single("Conv1d", "padding", padding, 0)
-        self.padding_mode = padding_mode
-        self._reversed_padding_repeated_twice = mode_padding(
-            "Conv1d", padding_mode, self.padding, self.kernel_size, self.dilation)
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(creation.empty(*shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Re-draw ``weight`` and ``bias`` (PyTorch's default; see the class docstring)."""
-        fan_in = self.weight.shape[1] * self.kernel_size[0]
-        if self.weight.numel():
-            init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
-
-    def forward(self, input: Tensor) -> Tensor:
-        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
-        if self.padding_mode != "zeros":
-            input = F.pad(input, self._reversed_padding_repeated_twice, self.padding_mode)
-            padding = 0
-        return F.conv1d(input, self.weight, self.bias, self.stride[0], padding,
-                        self.dilation[0], self.groups)
-
-    def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
-
-
-def _single(op: str, arg: str, value: Any, minimum: int) -> tuple[int]:
-    one = (value,) if isinstance(value, int) else tuple(value)
-    if len(one) != 1 or not isinstance(one[0], int) or isinstance(one[0], bool):
-        raise ValueError(f"{op}: `{arg}` must be an int or a 1-tuple of ints, got {value!r}")
-    if one[0] < minimum:
-        raise ValueError(f"{op}: `{arg}` must be >= {minimum}, got {value!r}")
-    return one  # type: ignore[return-value]

@@ -53,7 +53,8 @@ from minigrad.ops.activation_piecewise import (
     threshold_,
 )
 from minigrad.ops.attention import scaled_dot_product_attention
-from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
+from minigrad.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from minigrad.ops.conv3d import conv3d
 from minigrad.ops.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.ops.dropout import dropout1d, dropout2d, dropout3d, feature_dropout
 from minigrad.ops.embedding import embedding
@@ -108,6 +109,7 @@ __all__ += [  # the nn surface: distances, padding, resampling, blocks, channel 
     "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
 ]
 __all__ += ["affine_grid", "grid_sample"]  # minigrad.ops.grid_sample
+__all__ += ["conv3d", "conv_transpose1d"]  # minigrad.ops.conv3d, .conv
 __all__ += [  # minigrad.ops.pool_more
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
     "max_pool1d",

@@ -22,7 +22,8 @@ from typing import Any
 
 from minigrad import creation
 from minigrad.grad_mode import no_grad
-from minigrad.nn.conv import Conv1d, Conv2d
+from minigrad.nn.conv import Conv2d
+from minigrad.nn.conv_nd import Conv1d
 from minigrad.nn.linear import Linear
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
