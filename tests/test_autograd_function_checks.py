@@ -164,3 +164,27 @@ def test_anomaly_mode_names_the_function_and_where_it_was_applied() -> None:
         with pytest.raises(mg.AnomalyError, match=r"BadGradBackward produced NaN(.|\n)*"
                                                   r"test_autograd_function_checks.py"):
             y.sum().backward()
+
+
+def test_nodes_are_freed_without_the_cycle_collector() -> None:
+    """Node, ctx, saved outputs and rebased (dirty) inputs form no reference cycle, so a
+    graph is freed as soon as its outputs are dropped (as PyTorch's SavedVariable ensures)."""
+    import gc
+    import weakref
+
+    f = _fns(mg)
+    x = mg.ones(3, requires_grad=True)
+    calls = [lambda: f.Exp.apply(x), lambda: f.SortWithIndices.apply(x)[0],
+             lambda: f.TwoClonesMaterialized.apply(x)[1], lambda: f.TwoClones.apply(x)[0],
+             lambda: f.MulInPlace.apply(x * 1, 2.0), lambda: f.SetupStyle.apply(x)]
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for i, call in enumerate(calls):
+            y = call()
+            ref = weakref.ref(getattr(y.grad_fn, "core", y.grad_fn))
+            del y
+            assert ref() is None, i
+    finally:
+        if enabled:
+            gc.enable()

@@ -32,10 +32,11 @@ import functools
 import inspect
 import traceback
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from minigrad.autograd.function_node import BackwardFunction, DelayedError, FunctionOutput
+from minigrad.autograd.function_node import BackwardFunction, DelayedError
 from minigrad.errors import AutogradError, MinigradTypeError
 from minigrad.grad_mode import STATE, no_grad
 from minigrad.tensor import Tensor
@@ -73,9 +74,10 @@ class FunctionCtx:
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
         """The tensors given to :meth:`save_for_backward`, checked for in-place changes."""
-        if self._node is None:
+        node = self._node() if self._node is not None else None
+        if node is None:  # inside forward / setup_context (or the graph is gone)
             return tuple(s[0] if s is not None else None for s in self._saved)
-        return self._node.unpack_saved()
+        return node.unpack_saved()
 
     saved_variables = saved_tensors  # PyTorch's deprecated name
 
@@ -191,7 +193,8 @@ def _record(cls: type[Function], ctx: FunctionCtx, inputs: tuple[Any, ...], outp
     if STATE.anomaly:  # anomaly errors name where the Function was applied
         node._trace = traceback.extract_stack()[:-2]
     _check_marks(cls, ctx, tensors, outs)
-    node._out_fns = [None] * len(outs)
+    node._multi = multi
+    node._out_fns = [None] * len(outs)  # a weak reference per differentiable output
     non_diff = {id(t) for t in ctx._non_differentiable}
     dirty = {id(t) for t in ctx._dirty}
     ins = {id(t) for t in tensors}
@@ -211,18 +214,10 @@ def _record(cls: type[Function], ctx: FunctionCtx, inputs: tuple[Any, ...], outp
             if id(o) in dirty:
                 o.grad_fn, o._requires_grad = None, False
             continue
-        fn: Any = node
-        if multi:
-            fn = FunctionOutput.__new__(FunctionOutput)
-            fn.core, fn.slot, fn.parents = node, k, (node,)
-            fn.needs_input_grad = (True,)
-            fn.in_meta = ((o._data.shape, o._data.dtype),)
-            fn.out_meta, fn.backend = fn.in_meta[0], node.backend
-            fn._saved_inputs = fn._saved_versions = None
-        node._out_fns[k] = fn
-        o.grad_fn, o._requires_grad = fn, True
+        o.grad_fn, o._requires_grad = node.output_fn(k), True
     node._pack_saved(tuple(outs))
-    ctx._node = node
+    ctx._node = weakref.ref(node)  # weak: node and ctx never keep each other alive
+    ctx._dirty = ctx._non_differentiable = ()  # nor ctx the (rebased) outputs
     return tuple(outs) if multi else outs[0]
 
 

@@ -85,6 +85,7 @@ class BackwardFunction(Op):
     _n_inputs: int
     _tensor_pos: tuple[int, ...]
     _out_meta: tuple[Any, ...]
+    _multi: bool
     _out_fns: list[Any]
 
     def name(self) -> str:
@@ -114,7 +115,26 @@ class BackwardFunction(Op):
                 packed.append(_SavedOutput(t, slots[id(t)]))
             else:
                 packed.append((t, t._version))
-        ctx._saved = tuple(packed)
+        ctx._saved, ctx._to_save = tuple(packed), None  # no strong path to the outputs left
+
+    def output_fn(self, k: int) -> Op:
+        """The grad_fn of output ``k``: this node for a lone output, else the output's
+        :class:`FunctionOutput` (made again if the one given out is gone). Kept by weak
+        reference, so node and outputs never form a cycle."""
+        ref = self._out_fns[k]
+        fn = ref() if ref is not None else None
+        if fn is None:
+            if not self._multi:
+                fn = self
+            else:
+                fn = FunctionOutput.__new__(FunctionOutput)
+                fn.core, fn.slot, fn.parents = self, k, (self,)
+                fn.needs_input_grad = (True,)
+                fn.in_meta = (self._out_meta[k],)
+                fn.out_meta, fn.backend = self._out_meta[k], self.backend
+                fn._saved_inputs = fn._saved_versions = None
+            self._out_fns[k] = weakref.ref(fn)
+        return fn
 
     def unpack_saved(self) -> tuple[Any, ...]:
         """``ctx.saved_tensors``: the saved tensors, after the in-place version check."""
@@ -134,8 +154,9 @@ class BackwardFunction(Op):
                 live = s.ref()
                 if live is not None and live._version != s.version:
                     raise _version_error(self, i, live, live._version, s.version)
-                t = Tensor._make(s.data, self._out_fns[s.slot])
-                t._requires_grad = self._out_fns[s.slot] is not None
+                fn = self.output_fn(s.slot) if self._out_fns[s.slot] is not None else None
+                t = Tensor._make(s.data, fn)
+                t._requires_grad = fn is not None
                 result.append(t)
             else:
                 t, v = s
