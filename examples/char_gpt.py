@@ -7,7 +7,7 @@ matrices only), linear warm-up then cosine, gradients clipped to norm 1. Then it
 The same run from the command line: ``minigrad train --model char-gpt --dataset stdlib-text``
 and ``minigrad sample runs/char-gpt-stdlib-text/checkpoint.mg --prompt "def "``. Run:
 
-    python examples/char_gpt.py --iters 300
+    python examples/char_gpt.py --iters 200
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from minigrad.training.lm import WarmupCosine, estimate_loss
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iters", type=int, default=300)
+    parser.add_argument("--iters", type=int, default=200)
     parser.add_argument("--prompt", default="def ")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
