@@ -37,6 +37,7 @@ from minigrad.distributed.process_group import (
     barrier,
     destroy_process_group,
     get_backend,
+    get_default_backend_for_device,
     get_local_rank,
     get_node_local_rank,
     get_rank,
@@ -52,7 +53,8 @@ from minigrad.distributed.process_group import (
 __all__ = [
     "DistBackendError", "DistError", "ReduceOp", "Work", "all_gather",
     "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier", "broadcast",
-    "broadcast_object_list", "destroy_process_group", "get_backend", "get_local_rank",
+    "broadcast_object_list", "destroy_process_group", "get_backend",
+    "get_default_backend_for_device", "get_local_rank",
     "get_node_local_rank", "get_rank", "get_world_size", "init_process_group", "is_available",
     "is_initialized", "is_mpi_available", "is_nccl_available", "launched_by_mpi",
     "reduce_scatter", "reduce_scatter_tensor",

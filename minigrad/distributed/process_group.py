@@ -28,7 +28,8 @@ from typing import Any
 from minigrad.distributed.comm import DistError, LocalComm
 
 __all__ = [
-    "barrier", "destroy_process_group", "get_backend", "get_local_rank",
+    "barrier", "destroy_process_group", "get_backend", "get_default_backend_for_device",
+    "get_local_rank",
     "get_node_local_rank", "get_rank", "get_world_size", "init_process_group", "is_available",
     "is_initialized", "is_mpi_available", "is_nccl_available", "launched_by_mpi",
 ]
@@ -304,6 +305,18 @@ def get_backend(group: Any = None) -> str:
     _check_group(group, "get_backend")
     get_comm("get_backend")
     return str(_WORLD.backend)
+
+
+def get_default_backend_for_device(device: Any) -> str:
+    """The backend for tensors on ``device``: ``"nccl"`` for CUDA, ``"mpi"`` for the CPU
+    (PyTorch answers ``"gloo"`` there; minigrad's CPU backend is MPI).
+
+    >>> get_default_backend_for_device("cuda:0"), get_default_backend_for_device("cpu")
+    ('nccl', 'mpi')
+    """
+    from minigrad.backends.base import parse_device
+
+    return "nccl" if parse_device(device).type == "cuda" else "mpi"
 
 
 def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -> Any:
