@@ -192,22 +192,24 @@ def test_repr_of_nested_models_matches_torch() -> None:
 @pytest.mark.parametrize(("name", "args", "shape"), [
     ("LazyLinear", (3,), (4, 5)), ("LazyLinear", (2, False), (2, 3, 6)),
     ("LazyConv1d", (4, 3), (2, 5, 8)), ("LazyConv2d", (6, 3, 1, 1), (2, 3, 5, 5)),
-    ("LazyConv2d", (4, 2, 1, 0, 1, 2), (1, 6, 4, 4)),
+    ("LazyConv2d", (4, 2, 1, 0, 1, 2), (1, 6, 4, 4)), ("LazyBatchNorm2d", (), (2, 3, 4, 4)),
+    ("LazyBatchNorm1d", (1e-3, 0.2, False), (4, 3, 5)), ("LazyBatchNorm1d", (), (6, 2)),
 ])
 def test_lazy_modules_as_torch(name: str, args: tuple[Any, ...], shape: tuple[int, ...]) -> None:
     ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
     assert repr(ours) == repr(theirs)
     assert _names(ours.named_parameters()) == _names(theirs.named_parameters())
     params = list(ours.parameters())
-    opt = mg.optim.SGD(ours.parameters(), lr=0.1)
+    opt = mg.optim.SGD(params, lr=0.1) if params else None
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    out, tout = ours(mg.tensor(x)), theirs(torch.tensor(x))
+    out, tout = ours(mg.tensor(x, requires_grad=True)), theirs(torch.tensor(x))
     assert out.shape == tuple(tout.shape)
     assert repr(ours) == repr(theirs) and type(ours).__name__ == type(theirs).__name__
     assert all(a is b for a, b in zip(params, ours.parameters(), strict=True))
     assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
     out.sum().backward()
-    opt.step()  # the optimizer built before the first call updates the materialized weights
+    if opt is not None:
+        opt.step()  # the optimizer built before the first call updates the materialized weights
     ours.load_state_dict({k: mg.tensor(v.detach().numpy()) for k, v in
                           theirs.state_dict().items()})
     np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(),
@@ -218,11 +220,15 @@ def test_lazy_module_loads_a_state_dict_before_its_first_call() -> None:
     theirs = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(),
                                  torch.nn.Linear(16, 2))
     ours = nn.Sequential(nn.LazyConv2d(4, 3), nn.Flatten(), nn.LazyLinear(2))
+    theirs = torch.nn.Sequential(theirs[0], torch.nn.BatchNorm2d(4), *theirs[1:])
+    ours = nn.Sequential(ours[0], nn.LazyBatchNorm2d(), *ours[1:])
+    theirs(torch.randn(8, 3, 4, 4))  # non-trivial running statistics to load
     result = ours.load_state_dict({k: mg.tensor(v.detach().numpy())
                                    for k, v in theirs.state_dict().items()})
     assert result == ([], [])
     assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
     x = np.random.default_rng(1).standard_normal((2, 3, 4, 4)).astype(np.float32)
+    ours.eval(), theirs.eval()
     np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(),
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
     assert repr(ours) == repr(theirs)

@@ -64,7 +64,15 @@ from minigrad.nn.layer_norm import (
     LayerNorm,
     RMSNorm,
 )
-from minigrad.nn.lazy import LazyConv1d, LazyConv2d, LazyLinear, UninitializedParameter
+from minigrad.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyLinear,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from minigrad.nn.linear import Flatten, Identity, Linear, Unflatten
 from minigrad.nn.loss import (
     BCELoss,
@@ -147,7 +155,10 @@ __all__ += [  # the nn surface: losses, conv, padding, resampling, distances, co
     "ReplicationPad2d", "ReplicationPad3d", "SmoothL1Loss", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
 ]
-__all__ += ["LazyConv1d", "LazyConv2d", "LazyLinear", "UninitializedParameter"]
+__all__ += [  # lazy modules
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyLinear",
+    "UninitializedBuffer", "UninitializedParameter",
+]
 __all__ += ["Conv3d"]
 __all__ += [  # pooling
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "MaxPool1d",
