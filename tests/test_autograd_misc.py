@@ -164,6 +164,9 @@ def test_set_detect_anomaly() -> None:
     assert not is_anomaly_enabled()
     with mg.autograd.detect_anomaly():
         assert is_anomaly_enabled()
+    with mg.autograd.detect_anomaly(check_nan=True):
+        assert is_anomaly_enabled()
+    assert not is_anomaly_enabled()
 
 
 def test_torch_locations_exist() -> None:
@@ -188,6 +191,8 @@ def test_torch_locations_exist() -> None:
                          (mg.autograd.functional.vjp, torch.autograd.functional.vjp),
                          (mg.autograd.gradcheck, torch.autograd.gradcheck),
                          (mg.autograd.gradgradcheck, torch.autograd.gradgradcheck),
+                         (mg.autograd.detect_anomaly, torch.autograd.detect_anomaly),
+                         (mg.autograd.set_detect_anomaly, torch.autograd.set_detect_anomaly),
                          (assert_close, torch.testing.assert_close)]:
         want = [(p.name, p.kind, p.default) for p in inspect.signature(theirs).parameters.values()]
         got = [(p.name, p.kind, p.default) for p in inspect.signature(ours).parameters.values()]

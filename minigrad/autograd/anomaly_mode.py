@@ -19,9 +19,18 @@ False
 
 from __future__ import annotations
 
-from minigrad.grad_mode import STATE, _Switch, detect_anomaly, is_anomaly_enabled
+from minigrad import grad_mode
+from minigrad.grad_mode import STATE, _Switch, is_anomaly_enabled
 
 __all__ = ["detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly"]
+
+
+class detect_anomaly(grad_mode.detect_anomaly):
+    """``torch.autograd.detect_anomaly(check_nan=True)``: a context manager / decorator that
+    stops at the first NaN or Inf (see :class:`minigrad.grad_mode.detect_anomaly`)."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        super().__init__()
 
 
 class set_detect_anomaly(_Switch):
