@@ -5,6 +5,7 @@ reprs, and argument errors. The functional forms are in the op table (op_table_n
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -409,3 +410,54 @@ def test_spatial_transformer_round_trip_matches_torch() -> None:
         outs.append([t.detach().numpy() for t in (y, th.grad, inp.grad)])
     for a, b in zip(*outs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+def _container_story(lib: Any) -> list[Any]:
+    """The same container operations in either library; what they leave, by name and type."""
+    nn_ = lib.nn
+    seen: list[Any] = []
+
+    def snap(m: Any) -> None:
+        seen.append([(k, type(v).__name__) for k, v in m.named_children()])
+
+    seq = nn_.Sequential(OrderedDict([("a", nn_.ReLU()), ("b", nn_.Tanh())]))
+    snap(seq)
+    seen.append(type(seq.pop(0)).__name__)
+    snap(seq)
+    seq.insert(0, nn_.Sigmoid())
+    seq.append(nn_.Identity())
+    snap(seq)
+    snap(seq + nn_.Sequential(nn_.ReLU()))
+    snap(seq * 2)
+    snap(2 * seq[1:])
+    seq += nn_.Sequential(nn_.GELU())
+    snap(seq)
+    seq *= 2
+    snap(seq)
+    del seq[1:3]
+    snap(seq)
+    ml = nn_.ModuleList([nn_.ReLU(), nn_.Tanh(), nn_.Identity()])
+    seen.append(type(ml.pop(1)).__name__)
+    snap(ml.__add__(nn_.ModuleList([nn_.Sigmoid()])))  # ModuleList + iterable
+    ml.extend([nn_.GELU()])
+    del ml[0]
+    snap(ml)
+    snap(ml[::-1])
+    md = nn_.ModuleDict({"z": nn_.ReLU(), "y": nn_.Tanh()})
+    md.update({"x": nn_.Identity()})
+    seen.append(list(md.keys()))
+    seen.append(type(md.pop("y")).__name__)
+    snap(md)
+    pd = nn_.ParameterDict({"b": nn_.Parameter(lib.ones(1))}) | nn_.ParameterDict(
+        {"a": nn_.Parameter(lib.ones(2))})
+    seen.append([(k, tuple(v.shape)) for k, v in pd.items()])
+    seen.append(list(pd.fromkeys(["p", "q"])))
+    return seen
+
+
+def test_container_methods_as_torch() -> None:
+    assert _container_story(mg) == _container_story(torch)
+    with pytest.raises(ValueError, match="Sequential"):
+        nn.Sequential() + nn.ModuleList()
+    with pytest.raises(ValueError, match="Non-positive"):
+        nn.Sequential(nn.ReLU()) * 0

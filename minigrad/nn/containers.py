@@ -73,6 +73,13 @@ class _Indexed(Module):
         values.insert(index, module)
         self._reset(values)
 
+    def pop(self, key: int | slice) -> Any:
+        """Remove and return the module (or container of modules) at ``key``; the rest are
+        renumbered, as PyTorch."""
+        value = self[key]  # type: ignore[index]
+        del self[key]
+        return value
+
     def __dir__(self) -> list[str]:
         return [k for k in super().__dir__() if not k.isdigit()]
 
@@ -119,6 +126,46 @@ class Sequential(_Indexed):
             input = module(input)
         return input
 
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of this one's modules then ``other``'s.
+
+        >>> from minigrad import nn
+        >>> len(nn.Sequential(nn.ReLU()) + nn.Sequential(nn.Tanh(), nn.ReLU()))
+        3
+        """
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        for module in list(other):
+            self.append(module)
+        return self
+
+    def __mul__(self, other: int) -> Sequential:
+        """The modules repeated ``other`` times (the same module objects, as PyTorch).
+
+        >>> from minigrad import nn
+        >>> len(nn.Sequential(nn.ReLU(), nn.Tanh()) * 3)
+        6
+        """
+        if isinstance(other, bool) or not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other: int) -> Sequential:
+        repeated = self * other
+        self._reset(list(repeated))
+        return self
+
 
 class ModuleList(_Indexed):
     """A list of modules, registered so their parameters are found (no ``forward``).
@@ -148,6 +195,15 @@ class ModuleList(_Indexed):
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         self.extend(modules)
         return self
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of this one's modules then ``other``'s.
+
+        >>> from minigrad import nn
+        >>> len(nn.ModuleList([nn.ReLU()]) + [nn.Tanh()])
+        2
+        """
+        return ModuleList([*self, *other])
 
 
 class ModuleDict(Module):

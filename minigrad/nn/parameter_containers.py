@@ -221,6 +221,30 @@ class ParameterDict(Module):
                                  f"(key, value) pair, got {pair!r}")
             self[pair[0]] = pair[1]
 
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ParameterDict with each of ``keys`` holding ``default``."""
+        return ParameterDict((k, default) for k in keys)
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        """A copy updated with ``other``.
+
+        >>> import minigrad as mg
+        >>> list(ParameterDict({"a": mg.ones(1)}) | ParameterDict({"b": mg.ones(1)}))
+        ['a', 'b']
+        """
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other: ParameterDict) -> ParameterDict:
+        out = other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self
+
     def extra_repr(self) -> str:
         return "\n".join(_describe(k, p) for k, p in self.items())
 
