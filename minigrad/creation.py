@@ -10,6 +10,7 @@ floating results use the default dtype (float32) unless ``dtype`` says otherwise
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from minigrad import dtypes
 from minigrad.backends import backend_for, parse_device
 from minigrad.errors import MinigradTypeError
 from minigrad.random import rng_of
-from minigrad.size import as_count, as_sizes
+from minigrad.size import as_count, as_int, as_sizes
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -96,6 +97,18 @@ def _shape(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
     return shape
 
 
+def _check_numbers(op: str, **values: Any) -> None:
+    """Raise a ``TypeError`` naming ``op`` and the argument unless each value is a real number
+    (or a one-element tensor)."""
+    for name, v in values.items():
+        if isinstance(v, Tensor) and v.numel() == 1:
+            v = v.item()
+        if not isinstance(v, (int, float, np.number)):
+            raise MinigradTypeError(
+                f"{op}: argument '{name}' must be a number, got {type(v).__name__}"
+            )
+
+
 def _float(dtype: Any) -> np.dtype:
     return dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
 
@@ -125,6 +138,17 @@ def _new(array: Any, requires_grad: bool) -> Tensor:
 
 def _filled(op: str, size: tuple[Any, ...], value: Any, dtype: Any, device: Any,
             requires_grad: bool) -> Tensor:
+    if hasattr(value, "shape") and math.prod(value.shape) != 1:
+        raise ValueError(
+            f"{op}: fill_value must be a number or a one-element tensor, got shape "
+            f"{tuple(value.shape)}"
+        )
+    if hasattr(value, "item"):
+        value = value.item()
+    if not isinstance(value, (int, float, complex)):
+        raise MinigradTypeError(
+            f"{op}: fill_value must be a number, got {type(value).__name__}"
+        )
     xp = backend_for(device).xp
     return _new(xp.full(_shape(size, op), value, dtype=dtype), requires_grad)
 
@@ -173,7 +197,9 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     return _filled("full", tuple(size), fill_value, dtypes.to_dtype(dtype), device, requires_grad)
 
 
-def _like(t: Tensor, dtype: Any, device: Any) -> tuple[tuple[int, ...], Any, Any]:
+def _like(t: Tensor, dtype: Any, device: Any, op: str) -> tuple[tuple[int, ...], Any, Any]:
+    if not isinstance(t, Tensor):
+        raise MinigradTypeError(f"{op}: argument 'input' must be a Tensor, got {type(t).__name__}")
     return t.shape, (t.dtype if dtype is None else dtypes.to_dtype(dtype)), (
         t.device if device is None else device)
 
@@ -186,7 +212,7 @@ def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,
     >>> mg.zeros_like(mg.ones(2, dtype=mg.float64)).dtype
     dtype('float64')
     """
-    shape, dt, dev = _like(input, dtype, device)
+    shape, dt, dev = _like(input, dtype, device, "zeros_like")
     return _filled("zeros_like", shape, 0, dt, dev, requires_grad)
 
 
@@ -198,7 +224,7 @@ def ones_like(input: Tensor, dtype: Any = None, device: Any = None,
     >>> mg.ones_like(mg.zeros(1, 2)).tolist()
     [[1.0, 1.0]]
     """
-    shape, dt, dev = _like(input, dtype, device)
+    shape, dt, dev = _like(input, dtype, device, "ones_like")
     return _filled("ones_like", shape, 1, dt, dev, requires_grad)
 
 
@@ -221,7 +247,7 @@ def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = N
     >>> mg.full_like(mg.zeros(2), 3).tolist()
     [3.0, 3.0]
     """
-    shape, dt, dev = _like(input, dtype, device)
+    shape, dt, dev = _like(input, dtype, device, "full_like")
     return _filled("full_like", shape, fill_value, dt, dev, requires_grad)
 
 
@@ -252,6 +278,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
     tensor([0. , 0.5, 1. ], dtype=float32, device='cpu')
     """
     steps = as_count("linspace", "steps", steps)
+    _check_numbers("linspace", start=start, end=end)
     xp = backend_for(device).xp
     return _new(xp.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
 
@@ -265,6 +292,7 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: An
     [1.0, 10.0, 100.0]
     """
     steps = as_count("logspace", "steps", steps)
+    _check_numbers("logspace", start=start, end=end, base=base)
     xp = backend_for(device).xp
     return _new(xp.logspace(start, end, steps, base=base).astype(_float(dtype)), requires_grad)
 
@@ -326,7 +354,7 @@ def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None,
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    low, high = int(low), int(high)
+    low, high = as_int("randint", "low", low), as_int("randint", "high", high)
     if low >= high:
         raise ValueError(f"randint: expects low < high, got low={low}, high={high}")
     rng = rng_of(generator, device)
@@ -342,7 +370,7 @@ def rand_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
     >>> mg.rand_like(mg.zeros(4, dtype=mg.float64)).dtype
     dtype('float64')
     """
-    shape, dt, dev = _like(input, dtype, device)
+    shape, dt, dev = _like(input, dtype, device, "rand_like")
     return rand(shape, dtype=dt, device=dev)
 
 
@@ -353,5 +381,5 @@ def randn_like(input: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
     >>> mg.randn_like(mg.zeros(2, 2)).shape
     Size([2, 2])
     """
-    shape, dt, dev = _like(input, dtype, device)
+    shape, dt, dev = _like(input, dtype, device, "randn_like")
     return randn(shape, dtype=dt, device=dev)

@@ -67,9 +67,12 @@ def to_dtype(dtype: Any) -> np.dtype:
     if dtype is bool:
         return bool_
     try:
-        return np.dtype(dtype)
+        dt = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"not a dtype: {dtype!r}") from None
+    if dt.kind not in "biufc" or dt.fields is not None:  # strings, objects, records, ...
+        raise TypeError(f"not a dtype minigrad supports: {dtype!r} (NumPy reads it as {dt})")
+    return dt
 
 
 def get_default_dtype() -> np.dtype:

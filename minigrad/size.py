@@ -19,7 +19,7 @@ from typing import Any
 
 from minigrad.errors import MinigradTypeError
 
-__all__ = ["Size", "as_count", "as_sizes"]
+__all__ = ["Size", "as_count", "as_int", "as_sizes"]
 
 
 class Size(tuple):
@@ -81,6 +81,25 @@ def as_sizes(op: str, size: Any, arg: str = "size") -> tuple[int, ...]:
     return tuple(out)
 
 
+def as_int(op: str, arg: str, value: Any) -> int:
+    """An integer argument (a Python or NumPy int, or a one-element integer tensor), else a
+    ``TypeError`` naming ``op`` and ``arg`` (floats are not truncated).
+
+    >>> as_int("randint", "high", -3)
+    -3
+    """
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise MinigradTypeError(
+            f"{op}: argument '{arg}' must be an int, got {type(value).__name__} ({value!r})"
+        )
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise MinigradTypeError(
+            f"{op}: argument '{arg}' must be an int, got {type(value).__name__} ({value!r})"
+        ) from None
+
+
 def as_count(op: str, arg: str, value: Any) -> int:
     """A count argument (``n`` of ``eye``, ``steps`` of ``linspace``): an int >= 0, else a
     ``TypeError`` or ``ValueError`` naming ``op`` and ``arg``.
@@ -93,16 +112,7 @@ def as_count(op: str, arg: str, value: Any) -> int:
     ...     print(e)
     eye: argument 'n' must be an int >= 0, got -1
     """
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise MinigradTypeError(
-            f"{op}: argument '{arg}' must be an int, got {type(value).__name__} ({value!r})"
-        )
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise MinigradTypeError(
-            f"{op}: argument '{arg}' must be an int, got {type(value).__name__} ({value!r})"
-        ) from None
+    n = as_int(op, arg, value)
     if n < 0:
         raise ValueError(f"{op}: argument '{arg}' must be an int >= 0, got {n}")
     return n

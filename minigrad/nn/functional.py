@@ -17,6 +17,7 @@ from typing import Any
 
 from minigrad.errors import ShapeError
 from minigrad.ops import sigmoid, tanh
+from minigrad.ops._util import check_tensor
 from minigrad.ops.activation import (
     celu,
     celu_,
@@ -134,8 +135,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     >>> F.dropout(x, 0.5, training=False) is x, set(F.dropout(x, 0.5).tolist()) <= {0.0, 2.0}
     (True, True)
     """
-    if not 0.0 <= p <= 1.0:
-        raise ShapeError(f"dropout: probability `p` must be in [0, 1], got {p}")
+    check_tensor(input, "dropout")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise ShapeError(f"dropout: probability `p` must be in [0, 1], got {p!r}")
     if not training or p == 0.0:
         return input
     if p == 1.0:

@@ -21,10 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad import creation, dtypes
-from minigrad.errors import ShapeError
+from minigrad.errors import MinigradTypeError, ShapeError
 from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
+from minigrad.ops._util import check_tensor
 from minigrad.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "batch_norm"]
@@ -48,6 +49,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     >>> batch_norm(x, None, None, training=True, eps=0.0).tolist()
     [[-1.0], [1.0]]
     """
+    check_tensor(input, "batch_norm")
     if input.ndim < 2:
         raise ShapeError(f"batch_norm: input must have at least 2 dims (N, C, ...), got shape "
                          f"{input.shape}")
@@ -55,6 +57,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     shape = (1, c) + (1,) * (input.ndim - 2)
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise MinigradTypeError(f"batch_norm: `{name}` must be a Tensor or None, got "
+                                    f"{type(t).__name__}")
         if t is not None and t.shape != (c,):
             raise ShapeError(f"batch_norm: `{name}` must have shape ({c},) for input of shape "
                              f"{input.shape}, got {t.shape}")
@@ -139,6 +144,7 @@ class _BatchNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
+        check_tensor(input, name)
         if input.ndim not in self._expected_dims:
             dims = " or ".join(f"{d}D" for d in self._expected_dims)
             raise ShapeError(f"{name}: expected {dims} input, got {input.ndim}D input of shape "

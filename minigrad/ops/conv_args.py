@@ -65,7 +65,7 @@ def check_float(op: str, **tensors: Tensor | None) -> list[Tensor | None]:
     """Check that every given tensor is floating point; promote them to one common dtype."""
     present = []
     for name, t in tensors.items():
-        if t is None:
+        if t is None and name not in ("input", "weight"):  # optional ones, as bias
             continue
         if not isinstance(t, Tensor):
             raise MinigradTypeError(f"{op}: argument `{name}` must be a Tensor, got "

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from minigrad.errors import MinigradTypeError
 from minigrad.gradmath import register_math
 from minigrad.op import Op
 from minigrad.tensor import Tensor
@@ -158,6 +159,12 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     tensor([0., 1., 3.], dtype=float32, device='cpu')
     """
     check_tensor(input, "clamp")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not isinstance(bound, (Tensor, int, float)) and not (
+                hasattr(bound, "dtype") and getattr(bound, "ndim", 1) == 0):
+            raise MinigradTypeError(
+                f"clamp: `{name}` must be a number or a Tensor, got {type(bound).__name__}"
+            )
     if min is None and max is None:
         raise ValueError("clamp: at least one of `min` and `max` must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):

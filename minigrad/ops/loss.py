@@ -193,6 +193,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          f"{input.shape}")
     xp = input._backend.xp
     c = input.shape[1]
+    if c == 0:
+        raise ShapeError(f"{op}: input has no classes (C = 0), input shape {input.shape}")
+    if weight is not None:
+        check_tensor(weight, op, "weight")
     eps = float(label_smoothing)
     if target.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
         return _cross_entropy_probs(input, target, weight, reduction, eps, unbatched)

@@ -358,6 +358,7 @@ def _minmax(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
         from minigrad.ops.binary import maximum, minimum
 
         return (maximum if op == "max" else minimum)(input, dim)
+    check_tensor(input, op)
     if dim is None:
         return _reduce(MaxAll if op == "max" else MinAll, op, input, None, False)
     from minigrad.ops.index import gather

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from minigrad.errors import MinigradIndexError, MinigradTypeError, ShapeError
+from minigrad.size import as_sizes
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor, normalize_dim
@@ -37,11 +38,10 @@ def _ints(op: str, arg: str, value: Any) -> tuple[int, ...]:
         value = value.tolist()
     if isinstance(value, int):
         return (value,)
-    try:
-        return tuple(int(v) for v in value)
-    except TypeError:
+    if not isinstance(value, (tuple, list)):
         raise MinigradTypeError(f"{op}: `{arg}` must be an int or a sequence of ints, got "
-                                f"{value!r}") from None
+                                f"{value!r}")
+    return as_sizes(op, tuple(value), arg)
 
 
 def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:

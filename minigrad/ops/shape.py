@@ -230,7 +230,10 @@ def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
     Size([2, 3])
     """
     check_tensor(input, "broadcast_to")
-    shape = tuple(shape)
+    shape = as_sizes("broadcast_to", (shape,) if isinstance(shape, int) else tuple(shape))
+    if any(s < 0 for s in shape):
+        raise ShapeError(f"broadcast_to: sizes must be non-negative, got {shape} for input of "
+                         f"shape {input.shape}")
     if broadcast_shapes("broadcast_to", input.shape, shape) != shape:
         raise ShapeError(f"broadcast_to: cannot broadcast shape {input.shape} to {shape}")
     return input if shape == input.shape else BroadcastTo.apply(input, shape=shape)
@@ -249,6 +252,9 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
         raise ShapeError(f"expand: {len(sizes)} sizes given for a tensor of {input.ndim} dims")
     shape = tuple(input.shape[i - lead] if s == -1 and i >= lead else s
                   for i, s in enumerate(sizes))
+    if any(s < 0 for s in shape):
+        raise ShapeError(f"expand: the expanded size -1 (or a negative size) is not allowed in a "
+                         f"new leading dim: sizes {sizes} for input of shape {input.shape}")
     return broadcast_to(input, shape)
 
 
