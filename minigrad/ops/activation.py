@@ -243,7 +243,6 @@ def apply_inplace(fn: Callable[..., Tensor], input: Tensor, op: str, **params: A
     (True, [0.0, 2.0])
     """
     check_tensor(input, op + "_")
-    check_tensor(input, op + "_")
     src = input
     if STATE.grad_enabled and input._requires_grad and input.grad_fn is not None:
         src = Tensor._make(input._data.copy(), input.grad_fn)
