@@ -36,7 +36,13 @@ class _ShardedLoader(DataLoader):
 
 
 class DistRun:
-    """This rank's part in a multi-process ``minigrad train``."""
+    """This rank's part in a multi-process ``minigrad train``.
+
+    >>> import minigrad.distributed as dist
+    >>> dist.init_process_group(); run = DistRun(); run.device("cuda"), run.world_size
+    ('cuda:0', 1)
+    >>> dist.destroy_process_group()
+    """
 
     def __init__(self) -> None:
         self.rank = dist.get_rank()

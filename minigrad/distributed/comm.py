@@ -195,6 +195,10 @@ class MPIComm:
     Buffers go to MPI as they are when they are contiguous NumPy arrays (no copy); CUDA
     arrays are copied to the host and back (use the NCCL backend to keep them on the GPU).
     ``AVG`` is an MPI sum divided by the world size afterwards.
+
+    >>> comm = MPIComm()  # doctest: +SKIP
+    >>> buf = np.ones(3); comm.allreduce(buf, ReduceOp.SUM); buf  # doctest: +SKIP
+    array([2., 2., 2.])
     """
 
     name = "mpi"

@@ -104,7 +104,12 @@ def reachable_leaves(output: Any) -> set[int]:
 
 
 class Bucket:
-    """Parameters reduced together in one flat buffer."""
+    """Parameters reduced together in one flat buffer.
+
+    >>> import minigrad as mg
+    >>> b = Bucket([mg.zeros(2, 3), mg.zeros(4)], [1, 0]); b.offsets, b.numel
+    ([0, 6], 10)
+    """
 
     def __init__(self, params: list[Tensor], indices: list[int]) -> None:
         self.params = params
@@ -126,6 +131,13 @@ class Reducer:
     Attributes kept for benchmarks: ``comm_time_s`` (time spent starting and waiting for
     reductions and copying gradients in and out, summed since construction) and
     ``wait_time_s`` (its part spent blocked in the final wait).
+
+    >>> import minigrad as mg
+    >>> from minigrad.distributed.comm import LocalComm
+    >>> w = mg.ones(2, requires_grad=True)
+    >>> r = Reducer([w], LocalComm()); r.prepare()
+    >>> (w * 3).sum().backward(); r.expect, w.grad.tolist()
+    (False, [3.0, 3.0])
     """
 
     def __init__(self, params: list[Tensor], comm: Any, bucket_cap_mb: float = 25.0,
