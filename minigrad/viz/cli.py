@@ -81,11 +81,13 @@ def _cross_entropy(logits: Any, target: Any) -> Any:
     return (logits.logsumexp(1) - picked).mean()
 
 
-def model_graph(name: str, batch_size: int = 2, grads: bool = False, seed: int = 0) -> Any:
+def model_graph(name: str, batch_size: int = 2, grads: bool = False, seed: int = 0,
+                keep_saved: bool = False) -> Any:
     """Build model ``name``, run it on a random batch; returns ``(model, loss)``.
 
     The forward pass runs inside :func:`minigrad.viz.capture`, so ops know their module;
-    with ``grads`` the loss is back-propagated (gradient norms recorded).
+    with ``grads`` the loss is back-propagated (gradient norms recorded), keeping what the
+    ops saved when ``keep_saved`` (``retain_graph``, so ``--saved`` still has it to show).
 
     >>> model, loss = model_graph("logreg", grads=True)
     >>> loss.shape, model[1].weight.grad is not None
@@ -111,7 +113,7 @@ def model_graph(name: str, batch_size: int = 2, grads: bool = False, seed: int =
             loss = _cross_entropy(model(x), y)
             cap.watch(loss)
     if grads:
-        loss.backward()
+        loss.backward(retain_graph=keep_saved)
     return model, loss
 
 
@@ -127,7 +129,8 @@ def graph_command(args: argparse.Namespace) -> int:
         print(f"minigrad graph: --out must end in one of .{', .'.join(FORMATS)} (got {out})",
               file=sys.stderr)
         return 2
-    model, loss = model_graph(args.model, args.batch_size, args.grads, args.seed)
+    model, loss = model_graph(args.model, args.batch_size, args.grads, args.seed,
+                              keep_saved=args.saved)
     options = dict(show_grads=args.grads, show_saved=args.saved, rankdir=args.rankdir,
                    group_by_module=args.group, collapse_modules=args.collapse)
     if fmt == "dot":
