@@ -483,3 +483,47 @@ def test_init_process_group_nccl_with_stand_in(monkeypatch: pytest.MonkeyPatch) 
         assert inits == [(1, 0, "nccl", False)]  # a world of 1: no MPI to bootstrap over
     finally:
         dist.destroy_process_group()
+
+
+# ---------------------------------------------------------------- the CLI's multi-rank guard
+class AbortingComm(HostOf2):
+    def __init__(self) -> None:
+        self.codes: list[int] = []
+
+    def abort(self, code: int = 1) -> None:
+        self.codes.append(code)
+        raise SystemExit(code)
+
+
+def test_cli_error_on_one_rank_aborts_all(monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from minigrad.cli import distributed as cli_dist
+    from minigrad.cli.commands import UserError
+    from minigrad.distributed import process_group
+
+    def fails(kind: type[Exception]) -> int:
+        raise kind("no data on this host")
+
+    comm = AbortingComm()
+    monkeypatch.setattr(process_group._WORLD, "comm", comm)
+    with pytest.raises(SystemExit) as e:
+        cli_dist.guarded(fails, UserError)
+    assert e.value.code == 2 and comm.codes == [2]
+    assert "minigrad train (rank 0): error: no data on this host" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli_dist.guarded(fails, KeyError)
+    assert comm.codes == [2, 1] and "Traceback" in capsys.readouterr().err
+    assert cli_dist.guarded(lambda: 0) == 0
+    monkeypatch.setattr(process_group._WORLD, "comm", None)
+    with pytest.raises(UserError):  # one process: the error goes on to the usual handler
+        cli_dist.guarded(fails, UserError)
+
+
+def test_cli_language_models_refuse_several_ranks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from minigrad.cli import distributed as cli_dist
+
+    monkeypatch.setenv("PMI_SIZE", "2")
+    with pytest.raises(ValueError, match="one process only"):
+        cli_dist.single_process_only("training a language model", ValueError)
+    monkeypatch.setenv("PMI_SIZE", "1")
+    cli_dist.single_process_only("training a language model", ValueError)
