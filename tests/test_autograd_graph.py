@@ -285,3 +285,21 @@ def test_inputs_as_a_dict(lib: Any) -> None:
     lib.autograd.backward((x * w).sum(), inputs={"w": w})
     assert x.grad is None
     np.testing.assert_allclose(_np(w.grad), [1.0, 1.0])
+
+
+def _leaf_hook_sum(lib: Any) -> list[Any]:
+    calls: list[Any] = []
+    x = lib.ones(2, requires_grad=True)
+    x.register_hook(lambda g: calls.append(_np(g).tolist()) or g.clamp(max=1.5))
+    ((x * 1).sum() + (x * 2).sum()).backward()  # two edges into x
+    (g,) = lib.autograd.grad((x * 1).sum() + (x * 2).sum(), x)
+    return [calls, _np(x.grad).tolist(), _np(g).tolist()]
+
+
+def test_leaf_hooks_run_once_on_the_summed_gradient() -> None:
+    """A leaf's hooks see its whole gradient once (PyTorch's AccumulateGrad), so a nonlinear
+    hook such as a clamp gives PyTorch's result, in backward() and in grad()."""
+    ours = _leaf_hook_sum(mg)
+    assert ours == [[[3.0, 3.0], [3.0, 3.0]], [1.5, 1.5], [1.5, 1.5]]
+    torch = _torch()
+    assert ours == _leaf_hook_sum(torch)

@@ -93,22 +93,25 @@ def _run(
     grads: dict[Op, Any] = {}
     deps: dict[Op, int] = {}
     nodes = []
-    # leaves with post-accumulate-grad hooks that received a gradient (None: no such hooks)
-    reached = {} if capture is None and graph.POST_ACCUMULATE_HOOKS else None
+    # post-accumulate-grad hooks run in backward() only (None: none registered)
+    post = graph.POST_ACCUMULATE_HOOKS if capture is None and graph.POST_ACCUMULATE_HOOKS \
+        else None
     for t, g in roots:
         if t.grad_fn is None:  # a leaf as root: its gradient is the seed itself
             _deliver_leaf(t, g, capture, captured, create_graph)
-            if reached is not None and id(t) in graph.POST_ACCUMULATE_HOOKS:
-                reached[id(t)] = t
+            if post is not None and id(t) in post:
+                graph.run_post_accumulate_hooks({id(t): t})
         else:
             node = t.grad_fn
             grads[node] = g if node not in grads else _add(grads[node], g)
             nodes.append(node)
 
-    # pass 1: count consumers (iteratively); with post-accumulate hooks, also the edges into
-    # each hooked leaf, so its hooks fire as soon as its last gradient has arrived (PyTorch's
-    # AccumulateGrad timing, which lets DDP reduce a bucket while backward goes on)
-    pending: dict[int, int] | None = {} if reached is not None else None
+    # pass 1: count consumers (iteratively), and the edges into each leaf with hooks: its
+    # gradient is summed over them first, then its tensor hooks run once on the sum and its
+    # post-accumulate hooks right after (PyTorch's AccumulateGrad: the same result for a
+    # nonlinear hook such as clamp, and DDP can reduce a bucket while backward goes on)
+    pending: dict[int, int] = {}
+    buffered: dict[int, Any] = {}
     stack = list(dict.fromkeys(nodes))
     seen = set(stack)
     while stack:
@@ -119,7 +122,7 @@ def _run(
                 if p not in seen:
                     seen.add(p)
                     stack.append(p)
-            elif pending is not None and p is not None and id(p) in graph.POST_ACCUMULATE_HOOKS:
+            elif p is not None and (p._hooks or (post is not None and id(p) in post)):
                 pending[id(p)] = pending.get(id(p), 0) + 1
 
     # pass 2: release nodes whose consumers are done
@@ -175,31 +178,21 @@ def _run(
                 deps[p] = left
                 if left == 0:
                     ready.append(p)
-            else:
+            elif pending and id(p) in pending:
                 if gi is not None:
-                    _deliver_leaf(p, gi, capture, captured, create_graph, retain_graph)
-                    if reached is not None and id(p) in graph.POST_ACCUMULATE_HOOKS:
-                        reached[id(p)] = p
-                if pending:
-                    _leaf_edge_done(p, pending, reached)
-    if reached:
-        graph.run_post_accumulate_hooks(reached)
+                    prev = buffered.get(id(p))
+                    buffered[id(p)] = gi if prev is None else _add(prev, gi)
+                left = pending[id(p)] - 1
+                pending[id(p)] = left
+                if left == 0:  # its last edge: hooks, .grad, post-accumulate hooks
+                    total = buffered.pop(id(p), None)
+                    if total is not None:
+                        _deliver_leaf(p, total, capture, captured, create_graph, retain_graph)
+                        if post is not None and id(p) in post:
+                            graph.run_post_accumulate_hooks({id(p): p})
+            elif gi is not None:
+                _deliver_leaf(p, gi, capture, captured, create_graph, retain_graph)
     return captured
-
-
-def _leaf_edge_done(leaf: Tensor, pending: dict[int, int], reached: Any) -> None:
-    """One edge into ``leaf`` is done; after its last, run its post-accumulate hooks now."""
-    key = id(leaf)
-    left = pending.get(key)
-    if left is None:
-        return
-    if left > 1:
-        pending[key] = left - 1
-        return
-    del pending[key]
-    done = reached.pop(key, None)
-    if done is not None:
-        graph.run_post_accumulate_hooks({key: done})
 
 
 def _unshare(in_grads: Any) -> Any:
