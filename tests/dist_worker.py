@@ -3,7 +3,8 @@ tests/dist_worker.py SCENARIO OUTDIR``); results go to OUTDIR/rank{r}.pkl for th
 
 Scenarios: ``checks`` (collectives, DDP against single-process references in float64,
 no_sync, unused parameters, buffers, dropout seeds, sampler shards), ``raise`` (rank 1 raises
-while rank 0 waits in an allreduce: the job must end at once).
+while rank 0 waits in an allreduce: the job must end at once), ``env`` (prints the ranks that
+torchrun-style RANK / WORLD_SIZE / LOCAL_RANK variables gave).
 """
 
 from __future__ import annotations
@@ -251,6 +252,11 @@ def main() -> None:
 
     dist.init_process_group(backend="auto")
     r, n = dist.get_rank(), dist.get_world_size()
+    if scenario == "env":  # RANK / WORLD_SIZE / LOCAL_RANK from the environment
+        print(f"pmi={os.environ.get('PMI_RANK')} rank={r} size={n} "
+              f"local={dist.get_local_rank()}", flush=True)
+        dist.barrier()
+        return
     if scenario == "raise":
         if r == 1:
             raise ValueError("rank 1 fails on purpose")

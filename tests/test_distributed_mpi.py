@@ -179,6 +179,21 @@ def test_raising_rank_ends_the_job(tmp_path: Path, runner: bool) -> None:
     assert elapsed < 20, f"the job took {elapsed:.1f} s to end"
 
 
+def test_torchrun_style_environment_renumbers_ranks() -> None:
+    def part(rank: int, size: int) -> list[str]:
+        return ["-n", "1", "-env", "RANK", str(rank), "-env", "WORLD_SIZE", str(size),
+                "-env", "LOCAL_RANK", str(rank), sys.executable, str(WORKER), "env", "."]
+
+    proc = subprocess.run([MPIEXEC, *part(1, 2), ":", *part(0, 2)], capture_output=True,
+                          text=True, timeout=60, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    lines = sorted(proc.stdout.split("\n"))[-2:]
+    assert lines == ["pmi=0 rank=1 size=2 local=1", "pmi=1 rank=0 size=2 local=0"]
+    bad = subprocess.run([MPIEXEC, *part(0, 3), ":", *part(1, 3)], capture_output=True,
+                         text=True, timeout=60, env=ENV)
+    assert bad.returncode != 0 and "world_size=3 but the MPI world has 2" in bad.stderr
+
+
 def _train(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     args = ["-m", "minigrad.cli", "train", "--model", "mlp", "--dataset", "synthetic",
             "--synthetic-size", "256", "--batch-size", "32", "--out", str(out), *extra]
