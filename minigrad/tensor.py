@@ -139,8 +139,10 @@ class Tensor(TensorMethods):
     Size([2, 3])
     """
 
-    __slots__ = ("__weakref__", "_data", "_grad", "_hooks", "_requires_grad", "_version",
-                 "grad_fn", "name")
+    __slots__ = {"__weakref__": None, "_data": None, "_grad": None, "_hooks": None,
+                 "_requires_grad": None, "_version": None,
+                 "grad_fn": "The node of the graph that made this tensor (None for a leaf).",
+                 "name": "An optional label, shown by minigrad.viz in graph pictures."}
     __array_ufunc__ = None  # make NumPy defer `ndarray * tensor` to Tensor.__rmul__
 
     def __init__(
@@ -208,22 +210,27 @@ class Tensor(TensorMethods):
 
     @property
     def shape(self) -> Size:
+        """The size of each dimension, as a :class:`minigrad.Size` (a tuple)."""
         return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the elements (``float32`` by default)."""
         return self._data.dtype
 
     @property
     def device(self) -> Device:
+        """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``."""
         return backend_of(self._data).device_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
+        """True when the tensor lives on a GPU."""
         return self.device.type == "cuda"
 
     @property
@@ -237,6 +244,7 @@ class Tensor(TensorMethods):
 
     @property
     def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded for backward (floating point only)."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -255,32 +263,40 @@ class Tensor(TensorMethods):
 
     @property
     def is_leaf(self) -> bool:
+        """True when no recorded op made this tensor (its ``.grad`` is kept by backward)."""
         return self.grad_fn is None
 
     @property
     def T(self) -> Tensor:
+        """The dimensions in reverse order (the transpose of a matrix)."""
         return _methods._ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of matrices transposed)."""
         return _methods._ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Any:
+        """The shape as a :class:`minigrad.Size`, or the size of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[_methods._ops.normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self._data.size)
 
     def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
         return self.ndim
 
     def element_size(self) -> int:
+        """The size of one element in bytes."""
         return self._data.itemsize
 
     # ------------------------------------------------------------------ conversions
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise ValueError(
                 f"item: a Tensor with {self._data.size} elements (shape {self.shape}) cannot "
@@ -289,9 +305,11 @@ class Tensor(TensorMethods):
         return self._data.item()
 
     def tolist(self) -> Any:
+        """The data as (nested) Python lists of numbers."""
         return backend_of(self._data).to_numpy(self._data).tolist()
 
     def numpy(self) -> np.ndarray:
+        """The data as a NumPy array sharing memory (CPU tensors that need no grad only)."""
         if backend_of(self._data).name != "numpy":
             raise DeviceError(
                 f"numpy: this tensor is on {self.device}; call .cpu() first to copy it to host "
@@ -364,14 +382,28 @@ class Tensor(TensorMethods):
     ) -> None:
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf.
 
-        ``gradient`` is required unless the tensor has one element. Gradients add up
-        across calls; zero them between steps (``optimizer.zero_grad()``).
+        ``gradient``: d(something)/d(self), of this tensor's shape; required unless the
+        tensor has one element (then it is 1). ``retain_graph``: keep the saved values so
+        backward can run through the same graph again (default: ``create_graph``); without
+        it a second backward raises. ``create_graph``: record the backward pass itself, so
+        the ``.grad`` it leaves is differentiable (gradients of gradients). ``inputs``: a
+        tensor or a sequence of tensors; only these accumulate ``.grad`` (others are left
+        alone). Gradients add up across calls; zero them between steps
+        (``optimizer.zero_grad()``).
+
+        >>> import minigrad as mg
+        >>> x = mg.tensor(3.0, requires_grad=True)
+        >>> y = x ** 3
+        >>> y.backward(create_graph=True)
+        >>> x.grad  # 3 x**2, itself part of a graph
+        tensor(27., dtype=float32, device='cpu', grad_fn=<MulBackward0>)
         """
         from minigrad import autograd
 
         autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return this tensor."""
         self.requires_grad = requires_grad
         return self
 
@@ -380,6 +412,7 @@ class Tensor(TensorMethods):
         return Tensor._make(self._data, None)
 
     def detach_(self) -> Tensor:
+        """Take this tensor out of the graph in place (it becomes a leaf)."""
         self.grad_fn = None
         self._requires_grad = False
         return self

@@ -137,6 +137,7 @@ class TensorBasics:
         return out
 
     def astype(self, dtype: Any) -> Any:
+        """This tensor cast to ``dtype`` (a new tensor; the cast is differentiable)."""
         return _ops().astype(self, dtypes.to_dtype(dtype))
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
@@ -171,33 +172,43 @@ class TensorBasics:
         return self.type(other.type())
 
     def float(self) -> Any:
+        """This tensor cast to ``float32``."""
         return self.astype(dtypes.float32)
 
     def double(self) -> Any:
+        """This tensor cast to ``float64``."""
         return self.astype(dtypes.float64)
 
     def half(self) -> Any:
+        """This tensor cast to ``float16``."""
         return self.astype(dtypes.float16)
 
     def long(self) -> Any:
+        """This tensor cast to ``int64``."""
         return self.astype(dtypes.int64)
 
     def int(self) -> Any:
+        """This tensor cast to ``int32``."""
         return self.astype(dtypes.int32)
 
     def short(self) -> Any:
+        """This tensor cast to ``int16``."""
         return self.astype(dtypes.int16)
 
     def char(self) -> Any:
+        """This tensor cast to ``int8``."""
         return self.astype(dtypes.int8)
 
     def byte(self) -> Any:
+        """This tensor cast to ``uint8``."""
         return self.astype(dtypes.uint8)
 
     def bool(self) -> Any:
+        """This tensor cast to ``bool``."""
         return self.astype(dtypes.bool_)
 
     def cpu(self) -> Any:
+        """A copy in host memory (this tensor itself when it is already there)."""
         return self.to("cpu")
 
     def cuda(self, device: Any = None, non_blocking: bool = False) -> Any:

@@ -41,6 +41,11 @@ def bind_ops(ops_module: Any) -> None:
     for name, fn in getattr(ops_module, "INPLACE_METHODS", {}).items():
         if name + "_" not in written:
             setattr(TensorMethods, name + "_", _inplace_method(name, fn))
+    for name in written:  # a written method that only forwards takes its function's summary
+        method, fn = vars(TensorMethods).get(name), getattr(ops_module, name, None)
+        if (not name.startswith("_") and callable(method) and not method.__doc__
+                and hasattr(fn, "__module__") and fn.__doc__):
+            method.__doc__ = _method_doc(name, fn)
 
 
 def _forwarding_method(name: str, fn: Any) -> Any:
@@ -296,12 +301,14 @@ class TensorMethods(TensorBasics):
         return _ops.expand(self, *sizes)
 
     def expand_as(self, other: Any) -> Any:
+        """This tensor broadcast to ``other``'s shape (``expand(other.shape)``)."""
         return _ops.broadcast_to(self, other.shape)
 
     def broadcast_to(self, shape: Any) -> Any:
         return _ops.broadcast_to(self, shape)
 
     def view_as(self, other: Any) -> Any:
+        """This tensor reshaped to ``other``'s shape."""
         return _ops.reshape(self, other.shape)
 
     def split(self, split_size_or_sections: Any, dim: int = 0) -> Any:
@@ -340,28 +347,36 @@ class TensorMethods(TensorBasics):
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Any:
+        """In-place ``self + alpha * other``."""
         return self._assign(_ops.add(self, other if alpha == 1 else other * alpha), "add_")
 
     def sub_(self, other: Any, alpha: float = 1) -> Any:
+        """In-place ``self - alpha * other``."""
         return self._assign(_ops.sub(self, other if alpha == 1 else other * alpha), "sub_")
 
     def mul_(self, other: Any) -> Any:
+        """In-place ``self * other``."""
         return self._assign(_ops.mul(self, other), "mul_")
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Any:
+        """In-place ``self / other`` (``rounding_mode`` as :func:`minigrad.div`)."""
         return self._assign(_ops.named.div(self, other, rounding_mode=rounding_mode), "div_")
 
     def clamp_(self, min: Any = None, max: Any = None) -> Any:
+        """In-place :meth:`clamp`."""
         return self._assign(_ops.clamp(self, min, max), "clamp_")
 
     def copy_(self, src: Any) -> Any:
+        """Copy ``src`` (broadcast and cast to this tensor's dtype) into this tensor."""
         src = src if hasattr(src, "_data") else type(self)._from_data(src)
         return self._assign(_ops.broadcast_to(src.astype(self.dtype), self.shape), "copy_")
 
     def zero_(self) -> Any:
+        """Fill with zeros in place."""
         return self.fill_(0)
 
     def fill_(self, value: float) -> Any:
+        """Fill with ``value`` in place."""
         if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
             raise AutogradError(
                 f"fill_: a leaf tensor that requires grad (shape {self.shape}) is being used "
@@ -375,11 +390,13 @@ class TensorMethods(TensorBasics):
         return self
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Any:
+        """Fill in place with numbers drawn uniformly from ``[a, b)``."""
         from minigrad.random import uniform_like_array
 
         return self._fill_random(uniform_like_array(self._data, a, b))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Any:
+        """Fill in place with numbers drawn from a normal distribution (``mean``, ``std``)."""
         from minigrad.random import normal_like_array
 
         return self._fill_random(normal_like_array(self._data, mean, std))
