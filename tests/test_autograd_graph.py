@@ -303,3 +303,28 @@ def test_leaf_hooks_run_once_on_the_summed_gradient() -> None:
     assert ours == [[[3.0, 3.0], [3.0, 3.0]], [1.5, 1.5], [1.5, 1.5]]
     torch = _torch()
     assert ours == _leaf_hook_sum(torch)
+
+
+def _accumulate_grad_hooks(lib: Any) -> list[Any]:
+    """The hook pattern of Horovod / older DDP: hooks on a parameter's AccumulateGrad."""
+    out: list[Any] = []
+    w = lib.ones(2, requires_grad=True)
+    acc = (w * 1).grad_fn.next_functions[0][0]
+    h1 = acc.register_hook(lambda gi, go: out.append(("post", gi, _np(go[0]).tolist(),
+                                                      _np(w.grad).tolist())))
+    h2 = acc.register_prehook(lambda go: out.append(("pre", _np(go[0]).tolist())))
+    w.grad = lib.full((2,), 10.0)
+    ((w * w).sum() + (w * 3).sum()).backward()
+    h1.remove()
+    h2.remove()
+    acc.register_prehook(lambda go: (go[0] * 2,))
+    (w * 1).sum().backward()
+    out.append(_np(w.grad).tolist())
+    return out
+
+
+def test_accumulate_grad_hooks_match_torch() -> None:
+    ours = _accumulate_grad_hooks(mg)
+    assert ours == [("pre", [5.0, 5.0]), ("post", (), [5.0, 5.0], [15.0, 15.0]), [17.0, 17.0]]
+    torch = _torch()
+    assert ours == _accumulate_grad_hooks(torch)

@@ -98,9 +98,9 @@ def _run(
         else None
     for t, g in roots:
         if t.grad_fn is None:  # a leaf as root: its gradient is the seed itself
-            _deliver_leaf(t, g, capture, captured, create_graph)
+            g = _deliver_leaf(t, g, capture, captured, create_graph)
             if post is not None and id(t) in post:
-                graph.run_post_accumulate_hooks({id(t): t})
+                graph.run_post_accumulate_hooks({id(t): t}, {id(t): g})
         else:
             node = t.grad_fn
             grads[node] = g if node not in grads else _add(grads[node], g)
@@ -187,9 +187,10 @@ def _run(
                 if left == 0:  # its last edge: hooks, .grad, post-accumulate hooks
                     total = buffered.pop(id(p), None)
                     if total is not None:
-                        _deliver_leaf(p, total, capture, captured, create_graph, retain_graph)
+                        total = _deliver_leaf(p, total, capture, captured, create_graph,
+                                              retain_graph)
                         if post is not None and id(p) in post:
-                            graph.run_post_accumulate_hooks({id(p): p})
+                            graph.run_post_accumulate_hooks({id(p): p}, {id(p): total})
             elif gi is not None:
                 _deliver_leaf(p, gi, capture, captured, create_graph, retain_graph)
     return captured
@@ -228,7 +229,9 @@ def _add(a: Any, b: Any) -> Any:
 def _deliver_leaf(
     leaf: Tensor, g: Any, capture: dict[Any, int] | None, captured: dict[int, Any],
     create_graph: bool, retain: bool = True,
-) -> None:
+) -> Any:
+    """Run the leaf's hooks on ``g`` and accumulate it (or capture it for ``grad()``);
+    returns the gradient after the hooks."""
     if leaf._hooks:
         g = graph.run_tensor_hooks(leaf._hooks, g, create_graph)
     if capture is not None:
@@ -236,10 +239,10 @@ def _deliver_leaf(
         if slot is not None:
             prev = captured.get(slot)
             captured[slot] = g if prev is None else _add(prev, g)
-        return
+        return g
     if create_graph:
         leaf.grad = g if leaf.grad is None else _add(leaf.grad, g)
-        return
+        return g
     if leaf.grad is None:
         # the engine hands each gradient array to one owner only (see _unshare), so a
         # writable array is adopted as it is; a read-only one (a broadcast view) is copied,
@@ -251,6 +254,7 @@ def _deliver_leaf(
         leaf.grad._version += 1
     else:
         leaf.grad = Tensor._make(_add(leaf.grad._data, g), None)
+    return g
 
 
 def backward(
@@ -297,16 +301,16 @@ def _backward_into(outputs: tuple[Tensor, ...], inputs: tuple[Tensor, ...],
         raise AutogradError("backward: the 'inputs' argument cannot be empty")
     grads = grad(outputs, inputs, grad_outputs or None, retain_graph, create_graph,
                  allow_unused=True)
-    reached = {}
+    reached, incoming = {}, {}
     with set_grad_enabled(create_graph):
         for t, g in zip(inputs, grads, strict=True):
             if g is None:
                 continue
             t.grad = g if t.grad is None else t.grad + g
             if t.grad_fn is None and id(t) in graph.POST_ACCUMULATE_HOOKS:
-                reached[id(t)] = t
+                reached[id(t)], incoming[id(t)] = t, g
     if reached:
-        graph.run_post_accumulate_hooks(reached)
+        graph.run_post_accumulate_hooks(reached, incoming)
 
 
 def grad(

@@ -128,8 +128,39 @@ class AccumulateGrad:
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
+    def register_prehook(self, fn: Any) -> Any:
+        """``fn(grad_outputs)`` on the leaf's whole gradient of a backward, before it is
+        accumulated; a returned 1-tuple replaces it (a tensor hook on the leaf)."""
+
+        def hook(grad: Tensor) -> Tensor | None:
+            result = _replace(fn((grad,)), (grad,), "grad_outputs", fn)
+            return None if result[0] is grad else result[0]
+
+        hook.__qualname__ = getattr(fn, "__qualname__", type(fn).__name__)
+        return self._leaf().register_hook(hook)
+
+    def register_hook(self, fn: Any) -> Any:
+        """``fn(grad_inputs, grad_outputs)`` after the gradient is accumulated into ``.grad``
+        (``grad_inputs`` is ``()``, ``grad_outputs`` the gradient received), once per
+        ``backward()``; its result must be None. Returns a handle with ``remove()``."""
+        return register_post_accumulate_grad_hook(self._leaf(), _AccumulateGradHook(fn))
+
+    def _leaf(self) -> Tensor:
+        leaf = self._ref()
+        if leaf is None:
+            raise AutogradError("AccumulateGrad: its leaf tensor no longer exists")
+        return leaf
+
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class _AccumulateGradHook:
+    """An ``AccumulateGrad.register_hook`` hook among a leaf's post-accumulate hooks."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.__qualname__ = getattr(fn, "__qualname__", type(fn).__name__)
 
 
 # one AccumulateGrad per live leaf, keyed by id (Tensor.__eq__ is elementwise, so tensors
@@ -328,11 +359,20 @@ def register_post_accumulate_grad_hook(tensor: Tensor, hook: Any) -> Any:
     return RemovableHandle.add(hooks, hook)
 
 
-def run_post_accumulate_hooks(leaves: dict[int, Tensor]) -> None:
-    """Fire the post-accumulate hooks of the leaves a backward pass reached."""
+def run_post_accumulate_hooks(leaves: dict[int, Tensor],
+                               incoming: dict[int, Any] | None = None) -> None:
+    """Fire the post-accumulate hooks of the leaves a backward pass reached; ``incoming``
+    holds the gradient each received (what an :class:`AccumulateGrad` hook is shown)."""
     for key, leaf in leaves.items():
         for hook in list(POST_ACCUMULATE_HOOKS.get(key, {}).values()):
-            if hook(leaf) is not None:
+            if isinstance(hook, _AccumulateGradHook):
+                g = (incoming or {}).get(key)
+                g = leaf.grad if g is None else g if isinstance(g, Tensor) else Tensor._make(
+                    g, None)
+                result = hook.fn((), (g,))
+            else:
+                result = hook(leaf)
+            if result is not None:
                 name = getattr(hook, "__qualname__", None) or type(hook).__name__
                 raise AutogradError(f"post accumulate grad hook {name!r} must return None")
 
