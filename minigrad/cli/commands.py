@@ -43,8 +43,8 @@ from minigrad.training import (
     restore,
 )
 
-__all__ = ["UserError", "dispatch", "load_dataset", "resolve_settings", "run_eval",
-           "run_train"]
+__all__ = ["UserError", "check_settings", "dispatch", "load_dataset", "resolve_settings",
+           "run_eval", "run_train"]
 
 # the options a run is made of: stored in the checkpoint so `eval` and `--resume` rebuild it
 _SETTINGS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
@@ -119,7 +119,11 @@ def dispatch(handler: str, args: argparse.Namespace) -> int:
     path = args.resume if handler == "train" else args.checkpoint
     checkpoint = _load(path) if path else None
     model = checkpoint["config"].get("model", "mlp") if checkpoint else args.model
-    language = model_kind(model) == "language"
+    try:
+        language = model_kind(model) == "language"
+    except ValueError as e:
+        raise UserError(f"checkpoint {path} is for a model this minigrad does not know: {e}"
+                        ) from e
     if handler == "train":
         if language:
             cli_dist.single_process_only("training a language model", UserError)
@@ -137,6 +141,11 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
         settings = resolve_settings(args, base=checkpoint["config"])
     else:
         settings = resolve_settings(args)
+    check_settings(settings, args)
+    if checkpoint is not None and checkpoint["epoch"] >= settings["epochs"]:
+        raise UserError(f"the run in {args.resume} already finished epoch "
+                        f"{checkpoint['epoch']} of {settings['epochs']}; pass --epochs N with "
+                        f"N > {checkpoint['epoch']} to train it further")
     run = cli_dist.join(args.device)  # several ranks under mpiexec, else None
     rank0 = run is None or run.rank == 0
     if run is not None:
@@ -144,6 +153,8 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
     _check_device(args.device)
     out = args.out or (os.path.dirname(os.path.abspath(args.resume)) if args.resume else
                        os.path.join("runs", f"{settings['model']}-{settings['dataset']}"))
+    if rank0:
+        _check_writable(out)
     verbose = not args.quiet and rank0
     mg.manual_seed(settings["seed"])
     train_set = _tensors(settings, True, args.data, args.device)
@@ -157,7 +168,7 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
                                 milestones=settings["milestones"])
     start, history = 0, []
     if checkpoint is not None:
-        start = restore(checkpoint, model, optimizer, scheduler)
+        start = _restore(args.resume, checkpoint, model, optimizer, scheduler)
         history = checkpoint["history"]
     train_loader = DataLoader(train_set, batch_size=settings["batch_size"], shuffle=True,
                               seed=settings["seed"])
@@ -208,6 +219,55 @@ def _load(path: str) -> dict[str, Any]:
         raise UserError(f"cannot read checkpoint {path}: {e}") from e
 
 
+def _restore(path: str, checkpoint: dict[str, Any], model: Any, optimizer: Any = None,
+             scheduler: Any = None) -> int:
+    """:func:`restore`, with a checkpoint that opens but does not fit as a UserError (the
+    model, optimizer and schedule are left as they were)."""
+    try:
+        return restore(checkpoint, model, optimizer, scheduler)
+    except (CheckpointError, ValueError, TypeError, KeyError) as e:
+        message = str(e).removeprefix("restore: ")
+        raise UserError(f"checkpoint {path} does not fit: {message}") from e
+
+
+def _positive(option: str, value: Any) -> None:
+    if value is not None and not value > 0:
+        raise UserError(f"{option} must be positive, got {value}")
+
+
+def check_settings(settings: dict[str, Any], args: argparse.Namespace) -> None:
+    """Refuse settings no run can use (from the command line or a resumed checkpoint), with
+    one line naming the option.
+
+    >>> from minigrad.cli import build_parser
+    >>> args = build_parser().parse_args(["train", "--batch-size", "0"])
+    >>> check_settings(resolve_settings(args), args)
+    Traceback (most recent call last):
+    minigrad.cli.commands.UserError: --batch-size must be positive, got 0
+    """
+    for option, key in (("--epochs", "epochs"), ("--batch-size", "batch_size"), ("--lr", "lr"),
+                        ("--limit", "limit"), ("--test-limit", "test_limit"),
+                        ("--synthetic-size", "synthetic_size"), ("--lr-step", "lr_step"),
+                        ("--grad-clip", "grad_clip")):
+        _positive(option, settings.get(key))
+    for option, key in (("--momentum", "momentum"), ("--weight-decay", "weight_decay")):
+        if settings.get(key) is not None and not settings[key] >= 0:
+            raise UserError(f"{option} must be >= 0, got {settings[key]}")
+    if settings.get("lr_gamma") is not None and not 0 < settings["lr_gamma"] <= 1:
+        raise UserError(f"--lr-gamma must be in (0, 1], got {settings['lr_gamma']}")
+    _positive("--eval-batch-size", getattr(args, "eval_batch_size", None))
+
+
+def _check_writable(out: str) -> None:
+    """Make the output folder, or say in one line why it cannot be written."""
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"--out {out}: cannot create the folder ({e.strerror})") from e
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UserError(f"--out {out}: the folder is not writable")
+
+
 def _grad_recorder(model: Any, every: int) -> Any:
     try:
         from minigrad.viz.flow import GradientFlow
@@ -231,10 +291,12 @@ def run_eval(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None)
     checkpoint = checkpoint or _load(args.checkpoint)
     settings = {**recipe(checkpoint["config"].get("model", "mlp")), **checkpoint["config"]}
     settings["limit"] = settings["test_limit"] = args.limit
+    _positive("--batch-size", args.batch_size)
+    _positive("--limit", args.limit)
     _check_device(args.device)
     data = _tensors(settings, args.train, args.data, args.device)
     model = build_model(settings["model"]).to(args.device)
-    restore(checkpoint, model)
+    _restore(args.checkpoint, checkpoint, model)
     t0 = time.perf_counter()
     r = evaluate(model, DataLoader(data, batch_size=args.batch_size))
     split = "train" if args.train else "test"

@@ -30,6 +30,7 @@ import numpy as np
 
 from minigrad.backends import Device, parse_device
 from minigrad.errors import DeviceError, MinigradTypeError
+from minigrad.serialization.atomic import remove_stale_temps
 from minigrad.serialization.format import (
     FORMAT,
     MANIFEST,
@@ -265,6 +266,7 @@ def load(f: str | os.PathLike[str] | BinaryIO, map_location: Any = None, *,
 
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
+        remove_stale_temps(path)  # a killed writer's leftovers
         if not os.path.isfile(path):
             raise FileNotFoundError(f"load: no such checkpoint file: {path!r}")
         fh: Any = open(path, "rb")  # noqa: SIM115 - closed below

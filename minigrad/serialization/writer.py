@@ -17,7 +17,6 @@ import io
 import json
 import os
 import pickle
-import tempfile
 import zipfile
 from collections import OrderedDict
 from typing import Any, BinaryIO
@@ -26,6 +25,7 @@ import numpy as np
 
 from minigrad.backends import Device, backend_of
 from minigrad.errors import MinigradTypeError
+from minigrad.serialization.atomic import atomic_replace
 from minigrad.serialization.format import FORMAT, MANIFEST, VERSION, supported_dtype
 from minigrad.size import Size
 from minigrad.tensor import Tensor
@@ -165,18 +165,8 @@ def _save_to_path(path: str, manifest: dict[str, Any], members: list[tuple[str, 
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: cannot write {path!r}: directory {directory!r} does "
                                 "not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                               dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_archive(fh, manifest, members)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_replace(path, "wb") as fh:  # mode 0644 under umask 022; stale temps removed
+        _write_archive(fh, manifest, members)
     with contextlib.suppress(OSError):  # make the rename durable where the OS allows it
         dfd = os.open(directory, os.O_RDONLY)
         try:

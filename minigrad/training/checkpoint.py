@@ -17,6 +17,7 @@ only arrays, strings and numbers.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from typing import Any
@@ -68,12 +69,90 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 def restore(checkpoint: dict[str, Any], model: Any, optimizer: Any = None,
             scheduler: Any = None) -> int:
     """Load the states of a checkpoint into ``model`` (strictly), ``optimizer`` and
-    ``scheduler``; returns the epoch it was written after."""
-    model.load_state_dict(checkpoint["model"])
+    ``scheduler``; returns the epoch it was written after.
+
+    All or nothing: every state is checked against its target first (parameter names and
+    shapes, optimizer groups and options, scheduler fields), and if loading still fails
+    midway the earlier loads are undone; a :class:`CheckpointError` says what does not fit.
+    """
     for name, target in (("optimizer", optimizer), ("scheduler", scheduler)):
-        if target is None:
-            continue
-        if name not in checkpoint:
+        if target is not None and name not in checkpoint:
             raise CheckpointError(f"restore: the checkpoint has no {name} state to resume from")
-        target.load_state_dict(checkpoint[name])
+    _check_model(checkpoint.get("model"), model)
+    if optimizer is not None:
+        _check_optimizer(checkpoint["optimizer"], optimizer)
+    if scheduler is not None:
+        _check_scheduler(checkpoint["scheduler"], scheduler)
+    weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    opt_state = (optimizer.state, optimizer.param_groups) if optimizer is not None else None
+    sched_state = copy.deepcopy(scheduler.state_dict()) if scheduler is not None else None
+    try:
+        model.load_state_dict(checkpoint["model"])
+        if optimizer is not None:
+            optimizer.load_state_dict(checkpoint["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(checkpoint["scheduler"])
+    except Exception as e:  # undo, then report: the run is left exactly as it was
+        model.load_state_dict(weights)
+        if opt_state is not None:
+            optimizer.state, optimizer.param_groups = opt_state
+        if sched_state is not None:
+            scheduler.load_state_dict(sched_state)
+        raise CheckpointError(f"restore: the checkpoint does not fit: {e}") from e
     return int(checkpoint["epoch"])
+
+
+def _check_model(saved: Any, model: Any) -> None:
+    if not isinstance(saved, dict):
+        raise CheckpointError("restore: the checkpoint has no model state")
+    mine = model.state_dict()
+    missing = [k for k in mine if k not in saved]
+    unexpected = [k for k in saved if k not in mine]
+    wrong = [f"{k} is {tuple(getattr(saved[k], 'shape', ()))} in the checkpoint, "
+             f"{tuple(v.shape)} here" for k, v in mine.items()
+             if k in saved and tuple(getattr(saved[k], "shape", ())) != tuple(v.shape)]
+    problems = ([f"missing {', '.join(missing[:3])}"] if missing else []) + (
+        [f"unexpected {', '.join(unexpected[:3])}"] if unexpected else []) + wrong[:3]
+    if problems:
+        raise CheckpointError(f"restore: the checkpoint's model does not fit this model: "
+                              f"{'; '.join(problems)}")
+
+
+def _check_optimizer(saved: Any, optimizer: Any) -> None:
+    name = type(optimizer).__name__
+    if not isinstance(saved, dict) or not {"state", "param_groups"} <= set(saved):
+        raise CheckpointError(f"restore: the checkpoint's optimizer state is not a {name} "
+                              "state dict")
+    groups = saved["param_groups"]
+    if len(groups) != len(optimizer.param_groups) or any(
+            len(g.get("params", ())) != len(m["params"])
+            for g, m in zip(groups, optimizer.param_groups, strict=False)):
+        raise CheckpointError(
+            f"restore: the checkpoint's optimizer has parameter groups of "
+            f"{[len(g.get('params', ())) for g in groups]} parameters, this {name} "
+            f"{[len(m['params']) for m in optimizer.param_groups]}")
+    options = [k for k in optimizer.defaults if any(k not in g for g in groups)]
+    if options:
+        raise CheckpointError(f"restore: the checkpoint's optimizer is not a {name} (its groups "
+                              f"lack {', '.join(options)})")
+    params = {}
+    for g, m in zip(groups, optimizer.param_groups, strict=True):
+        params.update(zip(g["params"], m["params"], strict=True))
+    for idx, state in saved["state"].items():
+        p = params.get(int(idx)) if str(idx).lstrip("-").isdigit() else None
+        if p is None or not isinstance(state, dict):
+            raise CheckpointError(f"restore: optimizer state entry {idx!r} names no parameter")
+        for key, value in state.items():
+            shape = tuple(getattr(value, "shape", ()))
+            if shape and shape != tuple(p.shape):
+                raise CheckpointError(f"restore: optimizer state {key!r} of parameter {idx} has "
+                                      f"shape {shape}, the parameter {tuple(p.shape)}")
+
+
+def _check_scheduler(saved: Any, scheduler: Any) -> None:
+    name = type(scheduler).__name__
+    mine = scheduler.state_dict()
+    if not isinstance(saved, dict) or any(k not in saved for k in mine):
+        lacking = [k for k in mine if not isinstance(saved, dict) or k not in saved]
+        raise CheckpointError(f"restore: the checkpoint's schedule is not a {name} (it lacks "
+                              f"{', '.join(lacking[:3])})")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ import minigrad as mg
 from minigrad.nn import functional as F
 from minigrad.nn.parallel import DataParallel, DistributedDataParallel
 from minigrad.nn.utils import clip_grad_norm_
+from minigrad.serialization.atomic import atomic_replace
 from minigrad.tensor import Tensor
 from minigrad.training.checkpoint import CHECKPOINT_NAME, save_checkpoint
 from minigrad.training.progress import Progress
@@ -44,23 +44,17 @@ LossFn = Callable[[Tensor, Tensor], Tensor]
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write ``obj`` as JSON atomically (temporary file, then rename).
+    """Write ``obj`` as JSON atomically (temporary file, then rename; see
+    :func:`minigrad.serialization.atomic.atomic_replace`).
 
     >>> import os, tempfile, json
     >>> p = os.path.join(tempfile.mkdtemp(), "m.json"); write_json(p, {"a": 1})
     >>> with open(p) as f: json.load(f)
     {'a': 1}
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".metrics.", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_replace(os.fspath(path), "w") as f:  # mode 0644 under umask 022
+        json.dump(obj, f, indent=2)
+        f.write("\n")
 
 
 def _correct(out: Tensor, target: Tensor) -> Any:
@@ -209,6 +203,7 @@ def fit(
     from minigrad.optim.lr_scheduler import ReduceLROnPlateau
 
     history = list(history or [])
+    saved = len(history)  # epochs the checkpoint on disk holds: metrics.json never names more
     result = FitResult(history=history)
     stream = stream if stream is not None else sys.stderr
     if out_dir is not None:
@@ -250,6 +245,7 @@ def fit(
                 save_checkpoint(path, model=_unwrapped(model), optimizer=optimizer,
                                 scheduler=scheduler,
                                 epoch=epoch, config=config or {}, history=history)
+                saved = len(history)
                 result.checkpoint = path
                 _write_metrics(out_dir, config, history, result, finished=epoch == epochs)
             if on_epoch_end is not None:
@@ -257,6 +253,8 @@ def fit(
     except KeyboardInterrupt:
         result.interrupted = True
         result.time_s = time.perf_counter() - t0
+        if out_dir is not None:  # an epoch whose checkpoint write was cut off is not done
+            del history[saved:]
         if verbose:
             done = history[-1]["epoch"] if history else start_epoch
             print(f"\ninterrupted: keeping the checkpoint of epoch {done}", file=stream,
