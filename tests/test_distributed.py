@@ -319,7 +319,7 @@ def test_data_parallel_state_dict_like_torch() -> None:
 @pytest.mark.parametrize("replicas", [1, 2, 4])
 @pytest.mark.parametrize("drop_last", [False, True])
 def test_sampler_like_torch_without_shuffle(size: int, replicas: int, drop_last: bool) -> None:
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
 
     for rank in range(replicas):
@@ -327,7 +327,6 @@ def test_sampler_like_torch_without_shuffle(size: int, replicas: int, drop_last:
                                   drop_last=drop_last)
         theirs = TorchSampler(range(size), replicas, rank, shuffle=False, drop_last=drop_last)
         assert list(ours) == list(theirs) and len(ours) == len(theirs)
-    del torch
 
 
 @pytest.mark.parametrize("size", [12, 13])

@@ -49,12 +49,13 @@ _WORLD = _World()
 
 
 def launched_by_mpi() -> bool:
-    """Whether an MPI launcher started this process (or ``mpi4py.MPI`` is already loaded).
+    """Whether an MPI launcher started this process (it sets one of :data:`LAUNCHER_VARS`;
+    under another launcher ask for ``init_process_group("mpi")``).
 
     >>> isinstance(launched_by_mpi(), bool)
     True
     """
-    return any(v in os.environ for v in LAUNCHER_VARS) or "mpi4py.MPI" in sys.modules
+    return any(v in os.environ for v in LAUNCHER_VARS)
 
 
 def is_available() -> bool:
