@@ -71,12 +71,13 @@ def _np_crop_pad(a: np.ndarray, pad: tuple[int, ...], value: float) -> np.ndarra
 
 @st.composite
 def _interp_case(draw: Any, mode: str) -> Case:
-    nd = {"linear": 1, "bilinear": 2, "trilinear": 3}.get(mode, draw(st.integers(1, 3)))
+    nd = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(
+        mode, draw(st.integers(1, 3)))
     top = 4 if nd < 3 else 2
     spatial = draw(st.lists(st.integers(1, top), min_size=nd, max_size=nd))
     size = tuple(draw(st.lists(st.integers(1, 2 * top - 1), min_size=nd, max_size=nd)))
     kw: dict[str, Any] = {"size": size, "mode": mode}
-    if mode in ("linear", "bilinear", "trilinear"):
+    if mode in ("linear", "bilinear", "bicubic", "trilinear"):
         kw["align_corners"] = draw(st.booleans())
     return Case((draw(mst.arrays((2, 2, *spatial))),), kw)
 
@@ -96,12 +97,37 @@ def _np_interp(a: np.ndarray, size: tuple[int, ...], mode: str,
             src = np.minimum(np.floor((dst + 0.5) * (n / out) + 1e-9), n - 1).astype(int)
             a = np.take(a, src, axis=d)
             continue
+        if mode == "bicubic":
+            a = np.moveaxis(_np_cubic_axis(np.moveaxis(a, d, -1), out, align_corners), -1, d)
+            continue
         if align_corners:
             pos = dst * ((n - 1) / (out - 1)) if out > 1 else np.zeros(out)
         else:
             pos = np.clip((dst + 0.5) * (n / out) - 0.5, 0, n - 1)
         a = np.apply_along_axis(lambda v, p=pos: np.interp(p, np.arange(len(v)), v), d, a)
     return a
+
+
+def _keys(x: np.ndarray, a: float = -0.75) -> np.ndarray:
+    """Keys' cubic convolution kernel W(x)."""
+    x = np.abs(x)
+    return np.where(x <= 1, (a + 2) * x**3 - (a + 3) * x**2 + 1,
+                    np.where(x < 2, a * x**3 - 5 * a * x**2 + 8 * a * x - 4 * a, 0.0))
+
+
+def _np_cubic_axis(v: np.ndarray, out: int, align_corners: bool) -> np.ndarray:
+    """Resample the last axis: Σ_k W(src - k) v[clamp(k)] over the 4 taps around src."""
+    n = v.shape[-1]
+    res = np.zeros((*v.shape[:-1], out))
+    for j in range(out):
+        if align_corners:
+            src = j * (n - 1) / (out - 1) if out > 1 else 0.0
+        else:
+            src = (j + 0.5) * n / out - 0.5
+        base = int(np.floor(src))
+        for k in range(base - 1, base + 3):
+            res[..., j] += _keys(np.array(src - k)) * v[..., min(max(k, 0), n - 1)]
+    return res
 
 
 @st.composite
@@ -429,7 +455,7 @@ NN_SPECS = [
            torch=lambda a, pad, value: _tf().pad(a, pad, value=value)),
     *[OpSpec(f"interpolate_{mode}", lambda a, **kw: F.interpolate(a, **kw), _interp_case(mode),
              ref=_np_interp, torch=lambda a, **kw: _tf().interpolate(a, **kw))
-      for mode in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear")],
+      for mode in ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")],
     OpSpec("nn_unfold", lambda a, **kw: F.unfold(a, **kw), _unfold_case(), ref=_np_unfold,
            torch=lambda a, **kw: _tf().unfold(a, **kw)),
     OpSpec("nn_fold", lambda a, **kw: F.fold(a, **kw), _fold_case(), ref=_np_fold,

@@ -127,6 +127,8 @@ UPSAMPLES = [
     ("Upsample", {"size": 3, "mode": "trilinear"}, (1, 1, 2, 4, 2)),
     ("Upsample", {"scale_factor": 1.3, "mode": "nearest-exact"}, (1, 2, 4, 3)),
     ("Upsample", {"size": (2, 3), "mode": "area"}, (1, 2, 5, 7)),
+    ("Upsample", {"scale_factor": 1.5, "mode": "bicubic"}, (1, 2, 4, 3)),
+    ("Upsample", {"size": (3, 5), "mode": "bicubic", "align_corners": True}, (2, 1, 4, 4)),
     ("UpsamplingNearest2d", {"scale_factor": 3}, (1, 2, 2, 3)),
     ("UpsamplingBilinear2d", {"size": (4, 5)}, (2, 1, 3, 3)),
 ]
@@ -146,7 +148,7 @@ def test_interpolate_float32_numerics_match_torch(scale: float) -> None:
     in the source coordinate, so its ulp differs by a few units)."""
     x = _rand(2, 3, 9, 11).astype(np.float32)
     for mode, ac in (("nearest", None), ("nearest-exact", None), ("bilinear", False),
-                     ("bilinear", True)):
+                     ("bilinear", True), ("bicubic", False), ("bicubic", True)):
         got = F.interpolate(mg.tensor(x), scale_factor=scale, mode=mode, align_corners=ac)
         want = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=scale, mode=mode,
                                                align_corners=ac)
@@ -363,8 +365,10 @@ def test_module_containers_methods_as_torch() -> None:
     (lambda: F.interpolate(mg.ones(1, 1, 2), size=3, align_corners=True), ValueError,
      "align_corners"),
     (lambda: F.interpolate(mg.ones(1, 1, 2, 2), size=(3,)), ShapeError, "spatial"),
-    (lambda: F.interpolate(mg.ones(1, 1, 2, 2), size=2, mode="bicubic"), NotImplementedError,
-     "bicubic"),
+    (lambda: F.interpolate(mg.ones(1, 1, 2), size=2, mode="bicubic"), NotImplementedError,
+     "4-D"),
+    (lambda: F.interpolate(mg.ones(1, 1, 2, 2), size=2, antialias=True), NotImplementedError,
+     "antialias"),
     (lambda: F.fold(mg.ones(1, 5, 4), (3, 3), 2), ShapeError, "divisible"),
     (lambda: F.fold(mg.ones(1, 4, 5), (3, 3), 2), ShapeError, "4 blocks"),
     (lambda: F.unfold(mg.ones(1, 1, 2, 2), 3), ShapeError, "no block fits"),

@@ -27,8 +27,9 @@ from .conv_args import check_float
 
 __all__ = ["interpolate", "upsample", "upsample_bilinear", "upsample_nearest"]
 
-_LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+_LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5, "bicubic": 4}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area")
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution parameter
 
 
 def _scale(in_size: int, out_size: int, scale: float | None, dtype: Any) -> Any:
@@ -64,6 +65,31 @@ def linear_weights(in_size: int, out_size: int, scale: float | None, align_corne
     lam = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
     i1 = i0 + (i0 < in_size - 1)
     return i0, i1, lam
+
+
+def cubic_weights(in_size: int, out_size: int, scale: float | None, align_corners: bool,
+                  dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The four taps of each output position (clamped to the input, as PyTorch reads them)
+    and their cubic-convolution weights (Keys' kernel with ``A = -0.75``)."""
+    dst = np.arange(out_size).astype(dtype)
+    if align_corners:
+        s = dtype(in_size - 1) / dtype(out_size - 1) if out_size > 1 else dtype(0)
+        src = s * dst
+    else:  # no clamp at 0 for cubic
+        src = _scale(in_size, out_size, scale, dtype) * (dst + dtype(0.5)) - dtype(0.5)
+    i0 = np.floor(src).astype(np.int64)
+    t = (src - i0.astype(dtype)).astype(dtype)
+    a = dtype(_CUBIC_A)
+
+    def near(x: Any) -> Any:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: Any) -> Any:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weights = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1).astype(dtype)
+    taps = np.clip(i0[:, None] + np.arange(-1, 3)[None, :], 0, in_size - 1)
+    return taps, weights
 
 
 def _sizes(input: Tensor, size: Any, scale_factor: Any, recompute: bool | None,
@@ -109,7 +135,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
 
     Modes: ``nearest`` and ``nearest-exact`` (1-3 spatial dims), ``linear`` (3-D input),
     ``bilinear`` (4-D), ``trilinear`` (5-D), each with ``align_corners``; ``area`` (3-D or
-    4-D: adaptive average pooling). ``bicubic`` and ``antialias=True`` are not implemented.
+    4-D: adaptive average pooling), ``bicubic`` (4-D; PyTorch's ``A = -0.75`` kernel, edge
+    pixels repeated, values not clamped). ``antialias=True`` is not implemented.
     With ``scale_factor`` and ``recompute_scale_factor`` not True, the kernels use the given
     factor (not the ratio of sizes), as PyTorch.
 
@@ -122,9 +149,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     """
     check_tensor(input, "interpolate")
     if mode not in _MODES:
-        hint = " (bicubic is not implemented in minigrad)" if mode == "bicubic" else ""
-        raise NotImplementedError(f"interpolate: `mode` must be one of {_MODES}, got "
-                                  f"{mode!r}{hint}")
+        raise NotImplementedError(f"interpolate: `mode` must be one of {_MODES}, got {mode!r}")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not implemented")
     if mode in _LINEAR:
@@ -149,8 +174,14 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         if mode.startswith("nearest"):
             x = _gather(x, d, nearest_index(n, o, s, mode == "nearest-exact"))
             continue
-        i0, i1, lam = linear_weights(n, o, s, align_corners, dtype)
         shape = [o if j == d else 1 for j in range(x.ndim)]
+        if mode == "bicubic":
+            taps, weights = cubic_weights(n, o, s, align_corners, dtype)
+            terms = [_gather(x, d, taps[:, k]) * Tensor._make(x._backend.xp.asarray(
+                weights[:, k].reshape(shape).astype(x.dtype)), None) for k in range(4)]
+            x = terms[0] + terms[1] + terms[2] + terms[3]
+            continue
+        i0, i1, lam = linear_weights(n, o, s, align_corners, dtype)
         w1 = Tensor._make(x._backend.xp.asarray(lam.reshape(shape).astype(x.dtype)), None)
         x = _gather(x, d, i0) * (1 - w1) + _gather(x, d, i1) * w1
     return x
