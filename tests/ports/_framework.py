@@ -177,16 +177,24 @@ class Framework:
         return model
 
 
-def run_port(run: Callable[[Framework], dict[str, Any]], fw: Framework
-             ) -> tuple[str, dict[str, Any]]:
-    """Run a port, returning what it printed and the numbers it returned. PyTorch runs on
-    one thread (its thread pool only slows small ops on a busy machine); minigrad summarises
-    printed tensors as PyTorch does by default (past 1000 elements, 3 at each edge; its own
-    default differs, see docs/pytorch-compat.md)."""
+def run_port(run: Callable[[Framework], dict[str, Any]], fw: Framework,
+             default_dtype: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Run a port, returning what it printed and the numbers it returned. The library's
+    global generator starts from ``SEED`` (so PyTorch's initial weights, and the test, are
+    the same each time) and, with its default dtype (``default_dtype`` if given), is
+    restored afterwards, as is NumPy's global generator. PyTorch runs on one thread (its
+    thread pool only slows small ops on a busy machine); minigrad summarises printed tensors
+    as PyTorch does by default (past 1000 elements, 3 at each edge; its own default
+    differs, see docs/pytorch-compat.md)."""
     out = io.StringIO()
     lib = fw.real["torch"]
     saved = lib.get_num_threads() if fw.name == "torch" else lib.get_printoptions()
+    rng_states = lib.get_rng_state(), np.random.get_state()  # programs seed them
+    dtype = lib.get_default_dtype()
     try:
+        lib.manual_seed(SEED)
+        if default_dtype is not None:
+            lib.set_default_dtype(getattr(lib, default_dtype))
         if fw.name == "torch":
             lib.set_num_threads(1)
         else:
@@ -199,6 +207,9 @@ def run_port(run: Callable[[Framework], dict[str, Any]], fw: Framework
         else:
             lib.set_printoptions(profile="default",
                                  **{k: v for k, v in saved.items() if v is not None})
+        lib.set_default_dtype(dtype)
+        lib.set_rng_state(rng_states[0])
+        np.random.set_state(rng_states[1])
     return out.getvalue(), result
 
 
