@@ -232,3 +232,15 @@ def test_lazy_module_loads_a_state_dict_before_its_first_call() -> None:
     np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(),
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
     assert repr(ours) == repr(theirs)
+
+
+def test_to_casts_floating_state_only_as_torch(twins: tuple[Any, Any]) -> None:
+    ours, theirs = twins
+    for m, lib in ((ours, mg), (theirs, torch)):
+        assert m.to("cpu", non_blocking=True) is m
+        m.to(lib.float64)
+    dtypes = {k: str(v.dtype).removeprefix("torch.") for k, v in ours.state_dict().items()}
+    tdtypes = {k: str(v.dtype).removeprefix("torch.") for k, v in theirs.state_dict().items()}
+    assert dtypes == tdtypes and dtypes["body.1.num_batches_tracked"] == "int64"
+    assert ours.half() is ours and ours.gain.dtype == mg.float16
+    assert ours.float().gain.dtype == mg.float32 and ours.double().gain.dtype == mg.float64

@@ -305,9 +305,11 @@ class Module(SubmoduleLookup):
         fn(self)
         return self
 
-    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
+    def to(self, *args: Any, device: Any = None, dtype: Any = None, non_blocking: bool = False,
+           memory_format: Any = None) -> Module:
         """Move parameters and buffers in place to ``device`` and/or cast floating ones to
-        ``dtype``: ``net.to("cuda")``, ``net.to(mg.float64)``, ``net.to(tensor)``.
+        ``dtype``: ``net.to("cuda")``, ``net.to(mg.float64)``, ``net.to(tensor)``
+        (``non_blocking`` and ``memory_format`` are accepted as PyTorch's and change nothing).
 
         The Parameter objects stay the same, so an optimizer built before still holds them.
         """
