@@ -283,3 +283,23 @@ def test_eval_and_resume_with_checkpoints_that_do_not_fit(finished: Path, tmp_pa
     path = _forged(finished, tmp_path, optimizer=TwoGroups())
     _fails(["train", "--resume", path, "--epochs", "3"], capsys, "parameter groups")
     assert main(["eval", str(finished)]) == 0  # the real one still evaluates
+
+
+def test_language_model_checkpoint_that_does_not_fit(tmp_path: Path, capsys) -> None:
+    text = tmp_path / "text.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog\n" * 40, encoding="utf-8")
+    out = tmp_path / "lm"
+    assert main(["train", "--model", "char-gpt", "--dataset", "text", "--data", str(text),
+                 "--out", str(out), "--quiet", "--n-layer", "1", "--n-head", "2", "--n-embd",
+                 "16", "--block-size", "16", "--batch-size", "4", "--eval-interval", "5",
+                 "--warmup", "1", "--iters", "2"]) == 0
+    capsys.readouterr()
+    ck = load_checkpoint(out / CHECKPOINT_NAME)
+    ck["config"]["n_embd"] = 32  # the weights saved are 16 wide
+    forged = tmp_path / "forged.mg"
+    mg.save({**ck, "config": json.dumps(ck["config"]), "history": json.dumps(ck["history"]),
+             "scheduler": json.dumps(ck["scheduler"])}, forged)
+    _fails(["eval", str(forged), "--data", str(text)], capsys, "does not fit")
+    _fails(["sample", str(forged)], capsys, "does not fit")
+    _fails(["train", "--resume", str(forged), "--iters", "4", "--data", str(text)], capsys,
+           "does not fit")

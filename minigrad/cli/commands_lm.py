@@ -20,12 +20,12 @@ import sys
 from typing import Any
 
 import minigrad as mg
-from minigrad.cli.commands import UserError, _check_device, _load
+from minigrad.cli.commands import UserError, _check_device, _load, _restore
 from minigrad.data.text import CharCorpus, stdlib_docstrings
 from minigrad.models import build_model
 from minigrad.models.gpt import decay_groups
 from minigrad.optim.lr_scheduler import LambdaLR
-from minigrad.training import CHECKPOINT_NAME, recipe, restore
+from minigrad.training import CHECKPOINT_NAME, recipe
 from minigrad.training.lm import WarmupCosine, fit_lm, split_loss
 
 __all__ = ["LM_DATASETS", "load_corpus", "resolve_lm_settings", "run_eval_lm", "run_sample",
@@ -90,7 +90,7 @@ def run_train_lm(args: argparse.Namespace, checkpoint: dict[str, Any] | None = N
                                                  settings["min_lr_ratio"]))
     start, history = 0, []
     if checkpoint is not None:
-        start = restore(checkpoint, model, optimizer, scheduler)
+        start = _restore(args.resume, checkpoint, model, optimizer, scheduler)
         history = checkpoint["history"]
     verbose = not args.quiet
     if verbose:
@@ -128,7 +128,7 @@ def _restored(path: str, device: str) -> tuple[dict[str, Any], Any]:
         raise UserError(f"{path} is not a language-model checkpoint (no vocabulary)")
     _check_device(device)
     model = _model({**recipe(config["model"]), **config}, len(config["chars"]), device)
-    restore(checkpoint, model)
+    _restore(path, checkpoint, model)
     return checkpoint, model
 
 
