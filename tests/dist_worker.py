@@ -4,7 +4,8 @@ tests/dist_worker.py SCENARIO OUTDIR``); results go to OUTDIR/rank{r}.pkl for th
 Scenarios: ``checks`` (collectives, DDP against single-process references in float64,
 no_sync, unused parameters, buffers, dropout seeds, sampler shards), ``raise`` (rank 1 raises
 while rank 0 waits in an allreduce: the job must end at once), ``env`` (prints the ranks that
-torchrun-style RANK / WORLD_SIZE / LOCAL_RANK variables gave).
+torchrun-style RANK / WORLD_SIZE / LOCAL_RANK variables gave), ``ddp`` (collectives and
+the DDP runs only; with MG_TEST_BACKEND=nccl MG_TEST_DEVICE=cuda on GPUs).
 """
 
 from __future__ import annotations
@@ -25,15 +26,23 @@ def _net(nn: Any) -> Any:
                          nn.Linear(27, 8), nn.Tanh(), nn.Linear(8, 5)).double()
 
 
-def _data(mg: Any, n: int, seed: int = 7) -> tuple[Any, Any]:
+#: the device of the DDP runs: "cuda" puts rank r on cuda:r (with MG_TEST_BACKEND=nccl)
+DEVICE = os.environ.get("MG_TEST_DEVICE", "cpu")
+
+
+def _device(dist: Any) -> str:
+    return f"cuda:{dist.get_local_rank()}" if DEVICE == "cuda" else "cpu"
+
+
+def _data(mg: Any, n: int, seed: int = 7, device: str = "cpu") -> tuple[Any, Any]:
     rng = np.random.default_rng(seed)
-    x = mg.tensor(rng.standard_normal((n, 1, 8, 8)))
-    y = mg.tensor(rng.integers(0, 5, n))
+    x = mg.tensor(rng.standard_normal((n, 1, 8, 8)), device=device)
+    y = mg.tensor(rng.integers(0, 5, n), device=device)
     return x, y
 
 
 def _flat(params: Any, grads: bool = False) -> np.ndarray:
-    arrays = [(p.grad if grads else p).detach().numpy().ravel() for p in params]
+    arrays = [(p.grad if grads else p).detach().cpu().numpy().ravel() for p in params]
     return np.concatenate(arrays)
 
 
@@ -58,7 +67,7 @@ def collectives(mg: Any, dist: Any, r: int, n: int) -> dict[str, Any]:
     work.wait()
     out["async"] = w.numpy()
     b = mg.arange(4) * (r + 1)
-    dist.broadcast(b, src=1)
+    dist.broadcast(b, src=n - 1)
     out["bcast"] = b.numpy()
     lst = [mg.zeros(2) for _ in range(n)]
     dist.all_gather(lst, mg.full((2,), float(r)))
@@ -76,7 +85,7 @@ def collectives(mg: Any, dist: Any, r: int, n: int) -> dict[str, Any]:
     dist.all_gather_object(objs, {"rank": r, "x": [r] * r})
     out["all_gather_object"] = objs
     bl = [r, f"from {r}", None]
-    dist.broadcast_object_list(bl, src=1)
+    dist.broadcast_object_list(bl, src=n - 1)
     out["bcast_obj"] = bl
     dist.barrier()
     out["ranks"] = (dist.get_rank(), dist.get_world_size(), dist.get_local_rank(),
@@ -90,13 +99,14 @@ def ddp_runs(mg: Any, dist: Any, r: int, n: int) -> dict[str, Any]:
     from minigrad.nn import functional as F
     from minigrad.nn.parallel import DistributedDataParallel as DDP
 
-    x, y = _data(mg, 2 * B * STEPS)
+    device = _device(dist)
+    x, y = _data(mg, 2 * B * STEPS, device=device)
     out: dict[str, Any] = {}
     configs = {"tiny_buckets": {"bucket_cap_mb": 0.0002},
                "one_bucket_no_overlap": {"overlap": False}}
     for name, kw in configs.items():
         mg.manual_seed(100 + r)  # different initial weights: DDP must broadcast rank 0's
-        ddp = DDP(_net(nn), **kw)
+        ddp = DDP(_net(nn).to(device), **kw)
         opt = mg.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
         snaps, grads = [_flat(ddp.parameters())], []
         for s in range(STEPS):
@@ -109,14 +119,15 @@ def ddp_runs(mg: Any, dist: Any, r: int, n: int) -> dict[str, Any]:
         out[name] = {"params": snaps, "grads": grads,
                      "buckets": len(ddp.reducer.buckets)}
     if r == 0:
-        out["ref_accum"] = _reference(mg, nn, F, x, y, n, accumulate=True)
-        out["ref_big"] = _reference(mg, nn, F, x, y, n, accumulate=False)
+        out["ref_accum"] = _reference(mg, nn, F, x, y, n, accumulate=True, device=device)
+        out["ref_big"] = _reference(mg, nn, F, x, y, n, accumulate=False, device=device)
     return out
 
 
-def _reference(mg: Any, nn: Any, F: Any, x: Any, y: Any, n: int, accumulate: bool) -> Any:
+def _reference(mg: Any, nn: Any, F: Any, x: Any, y: Any, n: int, accumulate: bool,
+               device: str = "cpu") -> Any:
     mg.manual_seed(100)  # rank 0's initial weights
-    net = _net(nn)
+    net = _net(nn).to(device)
     opt = mg.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     snaps, grads = [_flat(net.parameters())], []
     for s in range(STEPS):
@@ -250,7 +261,7 @@ def main() -> None:
     import minigrad as mg
     import minigrad.distributed as dist
 
-    dist.init_process_group(backend="auto")
+    dist.init_process_group(backend=os.environ.get("MG_TEST_BACKEND", "auto"))
     r, n = dist.get_rank(), dist.get_world_size()
     if scenario == "env":  # RANK / WORLD_SIZE / LOCAL_RANK from the environment
         print(f"pmi={os.environ.get('PMI_RANK')} rank={r} size={n} "
@@ -264,8 +275,9 @@ def main() -> None:
         dist.barrier()
         return
     results = {}
-    for check in (collectives, ddp_runs, no_sync_run, unused_run, buffers_and_dropout,
-                  sampler_shards):
+    checks = (collectives, ddp_runs, no_sync_run, unused_run, buffers_and_dropout,
+              sampler_shards) if scenario == "checks" else (collectives, ddp_runs)
+    for check in checks:
         results[check.__name__] = check(mg, dist, r, n)
     with open(os.path.join(outdir, f"rank{r}.pkl"), "wb") as f:
         pickle.dump(results, f)

@@ -47,11 +47,19 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
 
 
 def launch(args: list[str], n: int = 2, timeout: float = 90, runner: bool = True,
-           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``mpiexec -n n python [-m mpi4py] args``."""
     cmd = [MPIEXEC, "-n", str(n), sys.executable, *(["-m", "mpi4py"] if runner else []), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ENV,
-                          cwd=cwd)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          env={**ENV, **(env or {})})
+
+
+def _load(out: Path, n: int) -> list[dict[str, Any]]:
+    results = []
+    for r in range(n):
+        with open(out / f"rank{r}.pkl", "rb") as f:
+            results.append(pickle.load(f))
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +67,7 @@ def ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     out = tmp_path_factory.mktemp("dist")
     proc = launch([str(WORKER), "checks", str(out)])
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    results = []
-    for r in range(2):
-        with open(out / f"rank{r}.pkl", "rb") as f:
-            results.append(pickle.load(f))
-    return results
+    return _load(out, 2)
 
 
 def test_collectives(ranks: list[dict[str, Any]]) -> None:
@@ -93,21 +97,28 @@ def test_collectives(ranks: list[dict[str, Any]]) -> None:
     assert c0["ranks"] == (0, 2, 0, "mpi") and c1["ranks"] == (1, 2, 1, "mpi")
 
 
+def check_ddp_runs(ranks: list[dict[str, Any]], config: str) -> None:
+    """Every rank's DDP run equals rank 0's single-process accumulation, bit for bit."""
+    runs = [r["ddp_runs"][config] for r in ranks]
+    ref = ranks[0]["ddp_runs"]["ref_accum"]
+    assert runs[0]["buckets"] == (3 if config == "tiny_buckets" else 1)
+    assert len(runs[0]["params"]) == len(ref["params"]) == 4  # initial + 3 steps
+    for run in runs:
+        for step, (p, p0, pr) in enumerate(zip(run["params"], runs[0]["params"], ref["params"],
+                                               strict=True)):
+            # identical on every rank after every step (and rank 0's init was broadcast)
+            np.testing.assert_array_equal(p, p0, err_msg=f"ranks differ after step {step}")
+            np.testing.assert_array_equal(p, pr, err_msg=f"not the accumulation at {step}")
+        for g, gr in zip(run["grads"], ref["grads"], strict=True):
+            np.testing.assert_array_equal(g, gr)
+    for p, pb in zip(runs[0]["params"], ranks[0]["ddp_runs"]["ref_big"]["params"],
+                     strict=True):
+        np.testing.assert_allclose(p, pb, rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("config", ["tiny_buckets", "one_bucket_no_overlap"])
 def test_ddp_equals_accumulation_bit_for_bit(ranks: list[dict[str, Any]], config: str) -> None:
-    d0, d1 = ranks[0]["ddp_runs"], ranks[1]["ddp_runs"]
-    ref = d0["ref_accum"]
-    run0, run1 = d0[config], d1[config]
-    assert run0["buckets"] == (3 if config == "tiny_buckets" else 1)
-    assert len(run0["params"]) == len(ref["params"]) == 4  # initial + 3 steps
-    for step, (p0, p1, pr) in enumerate(zip(run0["params"], run1["params"], ref["params"],
-                                           strict=True)):
-        # identical on every rank after every step (and rank 0's init was broadcast)
-        np.testing.assert_array_equal(p0, p1, err_msg=f"ranks differ after step {step}")
-        np.testing.assert_array_equal(p0, pr, err_msg=f"not the accumulation at step {step}")
-    for g0, g1, gr in zip(run0["grads"], run1["grads"], ref["grads"], strict=True):
-        np.testing.assert_array_equal(g0, g1)
-        np.testing.assert_array_equal(g0, gr)
+    check_ddp_runs(ranks, config)
 
 
 def test_ddp_matches_double_batch(ranks: list[dict[str, Any]]) -> None:
@@ -220,3 +231,32 @@ def test_cli_train_two_ranks_and_resume(tmp_path: Path) -> None:
     assert keys == list(b["model"]) and not keys[0].startswith("module.")
     for k in a["model"]:
         assert bool((a["model"][k] == b["model"][k]).all()), k
+
+
+def _gpus() -> int:
+    import minigrad as mg
+    import minigrad.distributed as dist
+
+    if not dist.is_nccl_available():
+        return 0
+    try:
+        return mg.cuda.device_count() if mg.cuda.is_available() else 0
+    except Exception:
+        return 0
+
+
+@pytest.mark.gpu
+def test_nccl_ddp_equals_accumulation(tmp_path: Path) -> None:
+    """The same DDP runs with backend="nccl", rank r on cuda:r (2 GPUs; 1 GPU: a world of 1
+    that still goes through NCCL)."""
+    gpus = _gpus()
+    if gpus < 1:
+        pytest.skip("needs CuPy with NCCL and a CUDA GPU")
+    n = min(2, gpus)
+    proc = launch([str(WORKER), "ddp", str(tmp_path)], n=n, timeout=300,
+                  env={"MG_TEST_BACKEND": "nccl", "MG_TEST_DEVICE": "cuda"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ranks = _load(tmp_path, n)
+    assert all(r["collectives"]["ranks"][3] == "nccl" for r in ranks)
+    for config in ("tiny_buckets", "one_bucket_no_overlap"):
+        check_ddp_runs(ranks, config)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import warnings
 from typing import Any
 
 from minigrad.distributed.comm import DistError, LocalComm
@@ -84,11 +85,13 @@ def is_nccl_available() -> bool:
     """
     if importlib.util.find_spec("cupy") is None:
         return False
-    try:
-        from cupy.cuda import nccl
-    except ImportError:
-        return False
-    return bool(getattr(nccl, "available", False))
+    with warnings.catch_warnings():  # CuPy warns when it cannot load libnccl
+        warnings.simplefilter("ignore")
+        try:
+            from cupy.cuda import nccl
+        except Exception:  # ImportError, or CuPy's own errors without a CUDA driver
+            return False
+        return bool(getattr(nccl, "available", False))
 
 
 def is_initialized() -> bool:
