@@ -38,13 +38,15 @@ _FIXED = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "per
 class DataLoader:
     """Iterate over ``dataset`` in batches of minigrad tensors, as ``torch.utils.data.DataLoader``.
 
-    Args (PyTorch's, same order and defaults):
+    The arguments are PyTorch's, in the same order and with the same defaults.
+
+    Args:
         dataset: a map-style dataset (``__getitem__`` and ``__len__``) or an
             :class:`~minigrad.data.IterableDataset`.
         batch_size: samples per batch; ``None`` turns batching off (samples come one by one,
             NumPy arrays converted to tensors by ``default_convert``).
         shuffle: a new random order every epoch (a :class:`RandomSampler`).
-        sampler / batch_sampler: the order of indices / of lists of indices; each excludes the
+        sampler, batch_sampler: the order of indices / of lists of indices; each excludes the
             options it replaces (``shuffle``; ``batch_size``, ``shuffle``, ``sampler``,
             ``drop_last``), with PyTorch's errors.
         num_workers: worker processes that load batches in parallel (0: in this process).

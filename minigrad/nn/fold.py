@@ -19,7 +19,7 @@ __all__ = ["Fold", "PixelShuffle", "PixelUnshuffle", "Unfold"]
 
 
 class Fold(Module):
-    """Sum sliding blocks (N, C·∏k, L) back into images (N, C, *output_size).
+    """Sum sliding blocks (N, C·∏k, L) back into images ``(N, C, *output_size)``.
 
     >>> import minigrad as mg
     >>> Fold((3, 3), 2)(mg.ones(1, 4, 4)).sum().item()

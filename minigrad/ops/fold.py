@@ -114,7 +114,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
 def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
          stride: Any = 1) -> Tensor:
     """Sum sliding blocks back into an image, as ``torch.nn.functional.fold``:
-    (N, C·kH·kW, L) → (N, C, *output_size) (unbatched (C·kH·kW, L) → (C, *output_size)).
+    ``(N, C·kH·kW, L)`` → ``(N, C, *output_size)`` (unbatched ``(C·kH·kW, L)`` →
+    ``(C, *output_size)``).
 
     >>> import minigrad as mg
     >>> fold(mg.ones(1, 4, 4), (3, 3), 2)[0, 0].tolist()

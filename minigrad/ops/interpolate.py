@@ -130,7 +130,7 @@ def _gather(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
-    """Resample (N, C, *spatial) to ``size`` or ``spatial * scale_factor``, as
+    """Resample ``(N, C, *spatial)`` to ``size`` or ``spatial * scale_factor``, as
     ``torch.nn.functional.interpolate``.
 
     Modes: ``nearest`` and ``nearest-exact`` (1-3 spatial dims), ``linear`` (3-D input),
