@@ -40,6 +40,8 @@ PORTS: dict[str, tuple[float, float]] = {
     "autograd_tutorial": (1e-5, 1e-7),
     "neural_networks_tutorial": (1e-4, 1e-7),
     "cifar10_tutorial": (1e-4, 1e-6),
+    "hooks_tutorial": (0.0, 0.0),
+    "hooks_tutorial_backward": (0.0, 0.0),
 }
 # ports whose shims change what runs (random numbers drawn through torch.rand/randn,
 # shuffled order, dropout masks) also run verbatim, on minigrad's own
@@ -79,6 +81,8 @@ def run_both(name: str) -> tuple[str, dict[str, Any], str, dict[str, Any]]:
 # ports that stop on an API minigrad lacks: name -> what is missing
 NEEDS: dict[str, str] = {
     "polynomial_autograd": "needs mg.set_default_device (the tutorial calls it with 'cpu')",
+    "hooks_tutorial_backward": "needs nn.Module.register_backward_hook (PyTorch's deprecated "
+                               "form: the gradients of the module's last node)",
 }
 
 
@@ -107,6 +111,16 @@ def test_grad_fn_walk_matches_torch() -> None:
     _, res_t, _, res_m = run_both("neural_networks_tutorial")
     assert res_t["nodes"] == ["MseLossBackward0", "AddmmBackward0", "AccumulateGrad"]
     assert res_m["nodes"] == res_t["nodes"]
+
+
+def test_hook_changing_its_gradient_in_place() -> None:
+    """The hooks tutorial's in-place hook: PyTorch's ``c + d`` hands one gradient tensor to
+    both branches, so ``d``'s hook multiplies ``c``'s gradient too; minigrad's branches get
+    their own (a documented difference, see ``ports.hooks_tutorial_inplace``); every other
+    gradient agrees."""
+    _, res_t, _, res_m = run_both("hooks_tutorial_inplace")
+    assert res_t["grads"] == [300.0, 200.0, 100.0, 100.0, 1.0]
+    assert res_m["grads"] == [3.0, 2.0, 1.0, 100.0, 1.0]
 
 
 def _finite(value: Any) -> bool:
