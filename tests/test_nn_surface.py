@@ -465,3 +465,64 @@ def test_container_methods_as_torch() -> None:
         nn.Sequential() + nn.ModuleList()
     with pytest.raises(ValueError, match="Non-positive"):
         nn.Sequential(nn.ReLU()) * 0
+
+
+LOSS_NAMES = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss",
+              "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss"]
+
+
+def _params(fn: Any) -> list[tuple[str, Any]]:
+    import inspect
+
+    return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()
+            if p.name != "self"]
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_loss_module_signatures_are_torch(name: str) -> None:
+    assert _params(getattr(nn, name).__init__) == _params(getattr(torch.nn, name).__init__)
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",
+                                  "cross_entropy", "kl_div", "l1_loss", "mse_loss", "nll_loss",
+                                  "smooth_l1_loss"])
+def test_loss_function_signatures_are_torch_up_to_weight(name: str) -> None:
+    """Same parameters in the same order (torch 2.13 appends a `weight` to some)."""
+    theirs = [p for p in _params(getattr(torch.nn.functional, name))
+              if not (p[0] == "weight" and name in ("l1_loss", "mse_loss"))]
+    assert _params(getattr(F, name)) == theirs
+
+
+def _legacy(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn``; it must warn about the deprecated arguments (other warnings allowed)."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    assert any("deprecated" in str(w.message) for w in seen), [str(w.message) for w in seen]
+    return out
+
+
+@pytest.mark.parametrize(("size_average", "reduce"), [(False, None), (None, False),
+                                                      (True, True), (False, True)])
+def test_legacy_size_average_and_reduce_as_torch(size_average: Any, reduce: Any) -> None:
+    a, b = _rand(3, 4), np.abs(_rand(3, 4, seed=1))
+    p = 1 / (1 + np.exp(-a))
+    cases = [("mse_loss", a, b), ("l1_loss", a, b), ("smooth_l1_loss", a, b),
+             ("binary_cross_entropy", p, b / b.max()),
+             ("binary_cross_entropy_with_logits", a, b / b.max()),
+             ("kl_div", np.log(p), b)]
+    kw = {"size_average": size_average, "reduce": reduce}
+    for name, x, y in cases:
+        got = _legacy(getattr(F, name), mg.tensor(x), mg.tensor(y), **kw)
+        want = _legacy(getattr(torch.nn.functional, name), torch.tensor(x), torch.tensor(y),
+                       **kw)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, err_msg=name)
+    target = np.array([0, 2, 3])
+    for name, x in (("cross_entropy", a), ("nll_loss", np.log(p))):
+        got = _legacy(getattr(F, name), mg.tensor(x), mg.tensor(target), None, size_average,
+                      reduce=reduce)
+        want = _legacy(getattr(torch.nn.functional, name), torch.tensor(x),
+                       torch.tensor(target), None, size_average, reduce=reduce)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, err_msg=name)
+    module = _legacy(nn.MSELoss, size_average, reduce)
+    assert module.reduction == _legacy(torch.nn.MSELoss, size_average, reduce).reduction

@@ -122,7 +122,7 @@ def test_pick_is_linear_with_its_adjoint() -> None:
 LOSSES: list[tuple[str, Any, Any]] = [
     ("mse", F.mse_loss, lambda a, b: (a - b) ** 2),
     ("l1", F.l1_loss, lambda a, b: np.abs(a - b)),
-    ("smooth_l1", lambda a, b, reduction: F.smooth_l1_loss(a, b, reduction, beta=0.5),
+    ("smooth_l1", lambda a, b, reduction: F.smooth_l1_loss(a, b, reduction=reduction, beta=0.5),
      lambda a, b: np.where(np.abs(a - b) < 0.5, (a - b) ** 2, np.abs(a - b) - 0.25)),
     ("huber", lambda a, b, reduction: F.huber_loss(a, b, reduction, delta=0.7),
      lambda a, b: np.where(np.abs(a - b) < 0.7, 0.5 * (a - b) ** 2,

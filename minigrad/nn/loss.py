@@ -1,7 +1,6 @@
-"""Loss modules, thin wrappers over the functions of ``minigrad.nn.functional``.
-
-Arguments after ``weight`` are keyword-only: PyTorch's deprecated ``size_average`` and
-``reduce`` positional slots are not carried over, so positional use could only mislead.
+"""Loss modules, thin wrappers over the functions of ``minigrad.nn.functional``, with
+PyTorch's signatures: the deprecated ``size_average`` and ``reduce`` keep their positional
+slots and, when given, set ``reduction`` as PyTorch does (with its warning).
 
 >>> import minigrad as mg
 >>> from minigrad import nn
@@ -13,6 +12,7 @@ from __future__ import annotations
 
 from minigrad.nn import functional as F
 from minigrad.nn.module import Module
+from minigrad.ops.loss import legacy_reduction
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -24,17 +24,22 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean") -> None:
+    _reductions = _REDUCTIONS
+
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: `reduction` must be one of {_REDUCTIONS}, "
-                             f"got {reduction!r}")
+        reduction = legacy_reduction(type(self).__name__, size_average, reduce, reduction)
+        if reduction not in self._reductions:
+            raise ValueError(f"{type(self).__name__}: `reduction` must be one of "
+                             f"{self._reductions}, got {reduction!r}")
         self.reduction = reduction
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
 
@@ -48,9 +53,10 @@ class CrossEntropyLoss(_WeightedLoss):
     1.3863
     """
 
-    def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100,
-                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -66,9 +72,10 @@ class NLLLoss(_WeightedLoss):
     2.0
     """
 
-    def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100,
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -84,8 +91,9 @@ class MSELoss(_Loss):
     5.0
     """
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
@@ -99,8 +107,9 @@ class BCELoss(_WeightedLoss):
     0.6931
     """
 
-    def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy(input, target, weight=self.weight,
@@ -116,9 +125,10 @@ class BCEWithLogitsLoss(_WeightedLoss):
     0.6931
     """
 
-    def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean",
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -135,8 +145,9 @@ class L1Loss(_Loss):
     2.0
     """
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
@@ -150,8 +161,9 @@ class SmoothL1Loss(_Loss):
     2.625
     """
 
-    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -167,7 +179,7 @@ class HuberLoss(_Loss):
     """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -185,12 +197,12 @@ class KLDivLoss(_Loss):
     0.0
     """
 
-    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
-        Module.__init__(self)
-        if reduction not in (*_REDUCTIONS, "batchmean"):
-            raise ValueError(f"KLDivLoss: `reduction` must be one of {(*_REDUCTIONS, 'batchmean')}"
-                             f", got {reduction!r}")
-        self.reduction, self.log_target = reduction, log_target
+    _reductions = (*_REDUCTIONS, "batchmean")
+
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

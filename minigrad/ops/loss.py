@@ -13,6 +13,7 @@ tensor(0., dtype=float32, device='cpu')
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from minigrad.backends import backend_of
@@ -24,7 +25,7 @@ from minigrad.tensor import Tensor
 from ._util import check_tensor
 from .softmax import log_softmax
 
-__all__ = ["check_reduction", "cross_entropy", "nll_loss"]
+__all__ = ["check_reduction", "cross_entropy", "legacy_reduction", "nll_loss"]
 
 
 def _onehot(xp: Any, index: Any, classes: int, ndim: int) -> Any:
@@ -96,6 +97,27 @@ def check_reduction(op: str, reduction: str) -> str:
     return reduction
 
 
+def legacy_reduction(op: str, size_average: bool | None, reduce: bool | None,
+                     reduction: str) -> str:
+    """``reduction``, or the one PyTorch derives from the deprecated ``size_average`` and
+    ``reduce`` (with PyTorch's warning) when either is given.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     legacy_reduction("mse_loss", False, None, "mean")
+    'sum'
+    """
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    out = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"{op}: size_average and reduce args will be deprecated, please use "
+                  f"reduction='{out}' instead.", UserWarning, stacklevel=3)
+    return out
+
+
 def _batched(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, bool]:
     """Unbatched (C,) input with a 0-d target becomes (1, C) with (1,)."""
     if input.ndim == 1:
@@ -144,7 +166,8 @@ def _mean_coef(xp: Any, w_t: Any) -> Any:
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+             size_average: bool | None = None, ignore_index: int = -100,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class-index targets, as ``torch.nn.functional.nll_loss``.
 
     >>> import minigrad as mg
@@ -153,6 +176,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """
     check_tensor(input, "nll_loss")
     check_tensor(target, "nll_loss", "target")
+    reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
     check_reduction("nll_loss", reduction)
     input, target, unbatched = _batched(input, target)
     if input.ndim < 2:
@@ -169,7 +193,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                  ignore_index: int = -100, reduction: str = "mean",
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits, as ``torch.nn.functional.cross_entropy``.
 
@@ -182,6 +207,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     op = "cross_entropy"
     check_tensor(input, op)
     check_tensor(target, op, "target")
+    reduction = legacy_reduction(op, size_average, reduce, reduction)
     check_reduction(op, reduction)
     if not 0.0 <= float(label_smoothing) <= 1.0:
         raise ShapeError(f"{op}: `label_smoothing` must be in [0, 1], got {label_smoothing}")

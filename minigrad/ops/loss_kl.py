@@ -15,20 +15,23 @@ from minigrad.tensor import Tensor
 from ._util import broadcast_shapes
 from .binary import where
 from .conv_args import check_float
+from .loss import legacy_reduction
 
 __all__ = ["kl_div"]
 
 _REDUCTIONS = ("none", "mean", "sum", "batchmean")
 
 
-def kl_div(input: Tensor, target: Tensor, size_average: None = None, reduce: None = None,
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
+           reduce: bool | None = None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Pointwise ``target * (log target - input)``, as ``torch.nn.functional.kl_div``.
 
     ``input`` holds log-probabilities; ``target`` probabilities (log-probabilities when
     ``log_target``). ``reduction``: "none", "sum", "mean" (over every element: PyTorch warns
     that this is not the KL divergence, and so does minigrad) or "batchmean" (sum / batch
-    size, the divergence's definition). ``size_average``/``reduce`` (deprecated) must be None.
+    size, the divergence's definition). The deprecated ``size_average``/``reduce`` set
+    ``reduction`` as in PyTorch.
     Where ``target`` is 0, its own gradient is ``-input`` (PyTorch's is NaN there: its
     ``xlogy(t, t)`` divides 0 by 0).
 
@@ -38,9 +41,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: None = None, reduce: Non
     0.1438
     """
     op = "kl_div"
-    if size_average is not None or reduce is not None:
-        raise ValueError(f"{op}: the deprecated `size_average`/`reduce` are not supported; "
-                         f"use reduction=")
+    reduction = legacy_reduction(op, size_average, reduce, reduction)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: `reduction` must be one of {_REDUCTIONS}, got {reduction!r}")
     input, target = check_float(op, input=input, target=target)

@@ -20,7 +20,7 @@ from minigrad.tensor import Tensor
 
 from .binary import where
 from .conv_args import check_float
-from .loss import check_reduction
+from .loss import check_reduction, legacy_reduction
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss", "l1_loss",
@@ -34,13 +34,16 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss.mean()
 
 
-def _pair_args(op: str, input: Tensor, target: Tensor, reduction: str) -> tuple[Tensor, Tensor]:
+def _pair_args(op: str, input: Tensor, target: Tensor, reduction: str,
+               size_average: bool | None = None,
+               reduce: bool | None = None) -> tuple[Tensor, Tensor, str]:
+    reduction = legacy_reduction(op, size_average, reduce, reduction)
     check_reduction(op, reduction)
     input, target = check_float(op, input=input, target=target)
     if tuple(input.shape) != tuple(target.shape):
         raise ShapeError(f"{op}: target shape {target.shape} must equal input shape "
                          f"{input.shape}")
-    return input, target
+    return input, target, reduction
 
 
 class LogSigmoid(Op):
@@ -78,6 +81,7 @@ register_math("binary_cross_entropy", BinaryCrossEntropy)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
     """BCE of probabilities, as ``torch.nn.functional.binary_cross_entropy`` (logs >= -100).
 
@@ -86,7 +90,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     0.3466
     """
     op = "binary_cross_entropy"
-    input, target = _pair_args(op, input, target, reduction)
+    input, target, reduction = _pair_args(op, input, target, reduction, size_average, reduce)
     data = input._data
     if bool(((data < 0) | (data > 1)).any()):
         raise ShapeError(f"{op}: all elements of input must be in [0, 1] (probabilities); "
@@ -98,7 +102,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 
 def binary_cross_entropy_with_logits(
-    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean",
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
     """``-(pos_weight * y * log σ(x) + (1-y) * log(1-σ(x)))``, stable, as PyTorch.
@@ -110,7 +115,7 @@ def binary_cross_entropy_with_logits(
     1.3863
     """
     op = "binary_cross_entropy_with_logits"
-    input, target = _pair_args(op, input, target, reduction)
+    input, target, reduction = _pair_args(op, input, target, reduction, size_average, reduce)
     log_p = LogSigmoid.apply(input)
     log_q = LogSigmoid.apply(-input)
     pos = target * log_p
@@ -122,30 +127,35 @@ def binary_cross_entropy_with_logits(
     return _reduce(loss, reduction)
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Squared error, as ``torch.nn.functional.mse_loss``.
 
     >>> import minigrad as mg
     >>> mse_loss(mg.tensor([1.0, 3.0]), mg.tensor([0.0, 0.0]))
     tensor(5., dtype=float32, device='cpu')
     """
-    input, target = _pair_args("mse_loss", input, target, reduction)
+    input, target, reduction = _pair_args("mse_loss", input, target, reduction, size_average,
+                                          reduce)
     d = input - target
     return _reduce(d * d, reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Absolute error, as ``torch.nn.functional.l1_loss``.
 
     >>> import minigrad as mg
     >>> l1_loss(mg.tensor([1.0, -3.0]), mg.tensor([0.0, 0.0]))
     tensor(2., dtype=float32, device='cpu')
     """
-    input, target = _pair_args("l1_loss", input, target, reduction)
+    input, target, reduction = _pair_args("l1_loss", input, target, reduction, size_average,
+                                          reduce)
     return _reduce((input - target).abs(), reduction)
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """``0.5 d²/beta`` where ``|d| < beta``, else ``|d| - beta/2`` (PyTorch's smooth L1).
 
@@ -153,7 +163,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> smooth_l1_loss(mg.tensor([0.5, 3.0]), mg.zeros(2), reduction="none")
     tensor([0.125, 2.5  ], dtype=float32, device='cpu')
     """
-    input, target = _pair_args("smooth_l1_loss", input, target, reduction)
+    input, target, reduction = _pair_args("smooth_l1_loss", input, target, reduction,
+                                          size_average, reduce)
     if beta < 0:
         raise ShapeError(f"smooth_l1_loss: `beta` must be >= 0, got {beta}")
     d = input - target
@@ -172,7 +183,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> huber_loss(mg.tensor([0.5, 3.0]), mg.zeros(2), reduction="none", delta=2.0)
     tensor([0.125, 4.   ], dtype=float32, device='cpu')
     """
-    input, target = _pair_args("huber_loss", input, target, reduction)
+    input, target, reduction = _pair_args("huber_loss", input, target, reduction)
     if delta <= 0:
         raise ShapeError(f"huber_loss: `delta` must be > 0, got {delta}")
     d = input - target
