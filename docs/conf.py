@@ -12,11 +12,11 @@ import sys
 
 sys.path.insert(0, os.path.abspath(".."))
 
-from minigrad import __version__  # noqa: E402
+from minigrad import __version__
 
 project = "minigrad"
 author = "minigrad developers"
-copyright = "minigrad developers"  # noqa: A001
+copyright = "minigrad developers"
 version = release = __version__
 
 extensions = [

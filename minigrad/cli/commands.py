@@ -29,6 +29,7 @@ from minigrad.data import (
     Subset,
     SyntheticDigits,
     TensorDataset,
+    default_data_root,
 )
 from minigrad.models import build_model, input_options, model_kind
 from minigrad.training import (
@@ -49,7 +50,7 @@ __all__ = ["UserError", "check_settings", "dispatch", "load_dataset", "resolve_s
 # the options a run is made of: stored in the checkpoint so `eval` and `--resume` rebuild it
 _SETTINGS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
              "weight_decay", "lr_schedule", "lr_gamma", "lr_step", "milestones", "seed",
-             "limit", "test_limit", "synthetic_size", "grad_clip")
+             "limit", "test_limit", "synthetic_size", "grad_clip", "data")
 
 
 class UserError(Exception):
@@ -72,20 +73,37 @@ def resolve_settings(args: argparse.Namespace,
 
 
 def load_dataset(name: str, train: bool, root: str | None, synthetic_size: int = 10000,
-                 seed: int = 0) -> Any:
-    """The image dataset ``name`` (mnist, fashion-mnist, synthetic), one split."""
+                 seed: int = 0, command: str = "train") -> Any:
+    """The image dataset ``name`` (mnist, fashion-mnist, synthetic), one split; a missing
+    file is a :class:`UserError` in the words of ``minigrad COMMAND`` (``--data DIR``)."""
     try:
         if name == "mnist":
             return MNIST(root, train=train)
         if name == "fashion-mnist":
             return FashionMNIST(root, train=train)
-    except (DatasetNotFoundError, IDXError) as e:
-        raise UserError(f"{e}\n(no files needed: try --dataset synthetic)") from e
+    except DatasetNotFoundError as e:
+        cls = MNIST if name == "mnist" else FashionMNIST
+        raise UserError(_missing_files(cls, train, root, command)) from e
+    except IDXError as e:
+        raise UserError(f"{e}{_SYNTHETIC_HINT if command == 'train' else ''}") from e
     if name == "synthetic":
         size = synthetic_size if train else max(synthetic_size // 5, 1)
         return SyntheticDigits(train=train, size=size, seed=seed)
     raise UserError(f"unknown image dataset {name!r} (image models train on mnist, "
                     "fashion-mnist or synthetic)")
+
+
+_SYNTHETIC_HINT = "\n(no files needed: try --dataset synthetic)"
+
+
+def _missing_files(cls: Any, train: bool, root: str | None, command: str) -> str:
+    """The missing-dataset message for a CLI user: options, not Python arguments."""
+    where = os.path.abspath(root or default_data_root())
+    message = (f"{cls.folder}: missing {', '.join(cls.files(train))} in {where} (or "
+               f"{os.path.join(where, cls.folder)}). Put the canonical gzipped IDX files in a "
+               f"folder and pass --data DIR (or set MINIGRAD_DATA to it, or to its parent "
+               f"holding {cls.folder}/).")
+    return message + (_SYNTHETIC_HINT if command == "train" else "")
 
 
 def _first(ds: TensorDataset, limit: int | None) -> Any:
@@ -96,9 +114,10 @@ def _first(ds: TensorDataset, limit: int | None) -> Any:
     return Subset(ds, np.arange(limit))
 
 
-def _tensors(settings: dict[str, Any], train: bool, root: str | None, device: str) -> Any:
+def _tensors(settings: dict[str, Any], train: bool, root: str | None, device: str,
+             command: str = "train") -> Any:
     ds = load_dataset(settings["dataset"], train, root, settings["synthetic_size"],
-                      seed=settings["seed"])
+                      seed=settings["seed"], command=command)
     data = ds.tensors(device=device, **input_options(settings["model"]))
     return _first(data, settings["limit"] if train else settings["test_limit"])
 
@@ -142,6 +161,8 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
     else:
         settings = resolve_settings(args)
     check_settings(settings, args)
+    if settings["data"] is not None:  # kept in the checkpoint: eval and --resume find it
+        settings["data"] = os.path.abspath(settings["data"])
     if checkpoint is not None and checkpoint["epoch"] >= settings["epochs"]:
         raise UserError(f"the run in {args.resume} already finished epoch "
                         f"{checkpoint['epoch']} of {settings['epochs']}; pass --epochs N with "
@@ -157,8 +178,8 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
         _check_writable(out)
     verbose = not args.quiet and rank0
     mg.manual_seed(settings["seed"])
-    train_set = _tensors(settings, True, args.data, args.device)
-    test_set = _tensors(settings, False, args.data, args.device)
+    train_set = _tensors(settings, True, settings["data"], args.device)
+    test_set = _tensors(settings, False, settings["data"], args.device)
     model = build_model(settings["model"]).to(args.device)
     optimizer = build_optimizer(settings["optimizer"], model.parameters(), lr=settings["lr"],
                                 momentum=settings["momentum"],
@@ -286,6 +307,14 @@ def _plot(recorder: Any, path: str) -> None:
     print(f"gradient flow: {path}", file=sys.stderr)
 
 
+def _eval_data(option: str | None, trained_on: str | None) -> str | None:
+    """``--data`` when given, else the folder the checkpoint was trained from (when it still
+    exists), else the default (``$MINIGRAD_DATA``, ``~/.minigrad/data``)."""
+    if option is not None:
+        return option
+    return trained_on if trained_on and os.path.isdir(trained_on) else None
+
+
 def run_eval(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None) -> int:
     """``minigrad eval CHECKPOINT``: test accuracy of a saved model."""
     checkpoint = checkpoint or _load(args.checkpoint)
@@ -294,7 +323,8 @@ def run_eval(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None)
     _positive("--batch-size", args.batch_size)
     _positive("--limit", args.limit)
     _check_device(args.device)
-    data = _tensors(settings, args.train, args.data, args.device)
+    data = _tensors(settings, args.train, _eval_data(args.data, settings.get("data")),
+                    args.device, command="eval")
     model = build_model(settings["model"]).to(args.device)
     _restore(args.checkpoint, checkpoint, model)
     t0 = time.perf_counter()

@@ -220,7 +220,10 @@ def fit(
                                 bar=bar if verbose else False, interval=None if verbose else 0)
             tr = train_epoch(model, train_loader, optimizer, loss_fn, progress, after_step,
                              grad_clip)
-            te = evaluate(model, test_loader, loss_fn) if test_loader is not None else None
+            te = None
+            if test_loader is not None:
+                progress.phase(f"evaluating on {_n_samples(test_loader)} test samples")
+                te = evaluate(model, test_loader, loss_fn)
             metrics: dict[str, Any] = {
                 "epoch": epoch, "lr": lr, "train_loss": tr["loss"], "train_acc": tr["acc"],
                 "test_loss": te["loss"] if te else None, "test_acc": te["acc"] if te else None,
@@ -263,6 +266,13 @@ def fit(
             _write_metrics(out_dir, config, history, result, finished=False)
     result.time_s = time.perf_counter() - t0
     return result
+
+
+def _n_samples(loader: Any) -> str:
+    try:
+        return f"{len(loader.dataset):,}"
+    except (AttributeError, TypeError):
+        return "the"
 
 
 def _write_metrics(out_dir: Any, config: Any, history: list[dict[str, Any]],

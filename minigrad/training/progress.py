@@ -110,6 +110,21 @@ class Progress:
             print(f"{self.desc} [{self.batches}/{self.total}] loss {loss:.4f}{shown} "
                   f"{self.samples_per_s:,.0f} samples/s", file=self.stream, flush=True)
 
+    def phase(self, label: str) -> None:
+        """Name what runs now that the batches are done (``"evaluating on 10000 test
+        samples"``): the bar's label changes, a plain-lines stream gets a status line.
+
+        >>> import io
+        >>> out = io.StringIO()
+        >>> p = Progress(total=1, desc="epoch 1/2", stream=out, bar=False, interval=30)
+        >>> p.phase("evaluating"); out.getvalue()
+        'epoch 1/2: evaluating …\\n'
+        """
+        if self.bar is not None:
+            self.bar.set_description(f"{self.desc} · {label}", refresh=True)
+        elif self.interval > 0:
+            print(f"{self.desc}: {label} …", file=self.stream, flush=True)
+
     def close(self, summary: str = "") -> None:
         """End the epoch with a summary line."""
         if self.bar is not None:
