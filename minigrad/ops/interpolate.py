@@ -123,6 +123,13 @@ def _sizes(input: Tensor, size: Any, scale_factor: Any, recompute: bool | None,
     return out, scales
 
 
+def _repeat(x: Tensor, d: int, k: int) -> Tensor:
+    """Each slice along ``d`` repeated ``k`` times in place (nearest upsampling by ``k``)."""
+    shape = list(x.shape)
+    wide = x.unsqueeze(d + 1).expand(*shape[:d + 1], k, *shape[d + 1:])
+    return wide.reshape(*shape[:d], shape[d] * k, *shape[d + 1:])
+
+
 def _gather(x: Tensor, d: int, idx: np.ndarray) -> Tensor:
     return x[(slice(None),) * d + (x._backend.xp.asarray(idx),)]
 
@@ -172,7 +179,12 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     for k, (n, o, s) in enumerate(zip(input.shape[2:], out_size, scales, strict=True)):
         d = k + 2
         if mode.startswith("nearest"):
-            x = _gather(x, d, nearest_index(n, o, s, mode == "nearest-exact"))
+            idx = nearest_index(n, o, s, mode == "nearest-exact")
+            k = o // n
+            if k > 1 and k * n == o and (idx == np.arange(o) // k).all():
+                x = _repeat(x, d, k)  # integer upsampling: a broadcast, summed back in backward
+            else:
+                x = _gather(x, d, idx)
             continue
         shape = [o if j == d else 1 for j in range(x.ndim)]
         if mode == "bicubic":
