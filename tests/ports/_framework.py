@@ -10,7 +10,8 @@ on minigrad. The two libraries draw from different random streams, so in the com
 * ``fw.sync(model)`` (one line a port adds after building a model) records the model's
   initial ``state_dict`` in the PyTorch run and loads it into the minigrad model;
 * ``DataLoader(..., shuffle=True)`` takes its order from the shared stream, and
-  ``nn.Dropout`` its masks (minigrad's own Dropout and shuffling run in the verbatim run).
+  ``nn.Dropout``/``nn.Dropout2d`` their masks (minigrad's own dropout and shuffling run in
+  the verbatim run).
 
 In the verbatim run (``shared=False``) none of these shims is active: the program runs on the
 framework's own random numbers, samplers and dropout.
@@ -91,7 +92,8 @@ class Framework:
                 setattr(self, key, mod)
             return
         data = Proxy(real["data"], {"DataLoader": self._data_loader})
-        nn = Proxy(real["nn"], {"Dropout": self._dropout_class()})
+        nn = Proxy(real["nn"], {"Dropout": self._dropout_class("Dropout"),
+                                "Dropout2d": self._dropout_class("Dropout2d")})
         self.torch: Any = Proxy(real["torch"], {
             "rand": self._sampler("random"), "randn": self._sampler("standard_normal"),
             "rand_like": self._like("random"), "randn_like": self._like("standard_normal"),
@@ -144,8 +146,10 @@ class Framework:
 
         return real(dataset, *args, sampler=SharedShuffle(), **kw)
 
-    def _dropout_class(self) -> type:
-        real = self.real["nn"].Dropout
+    def _dropout_class(self, name: str) -> type:
+        """``nn.<name>`` zeroing elements by a mask from the shared stream (one draw per
+        element, whatever the module's own pattern: channels for Dropout2d)."""
+        real = getattr(self.real["nn"], name)
         fw = self
 
         class SharedDropout(real):  # type: ignore[misc, valid-type]
@@ -156,7 +160,7 @@ class Framework:
                 mask = fw._tensor(keep.astype(np.float64) / (1 - self.p), input.dtype)
                 return input * mask
 
-        SharedDropout.__name__ = "Dropout"
+        SharedDropout.__name__ = name
         return SharedDropout
 
     # -- shared initial weights ------------------------------------------------------------
