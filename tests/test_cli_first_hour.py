@@ -84,3 +84,16 @@ def test_evaluation_phase_on_the_bar() -> None:
     p.phase("evaluating on 20 test samples")
     p.close()
     assert "epoch 1/3 · evaluating on 20 test samples" in out.getvalue()
+
+
+def test_plot_grads_marks_the_epochs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("matplotlib")
+    from minigrad.viz import GradientFlow
+
+    seen = []
+    monkeypatch.setattr(GradientFlow, "plot", lambda self, path=None, title=None:
+                        seen.append((list(self.epochs), path)))
+    assert main(["train", "--model", "logreg", "--dataset", "synthetic", "--synthetic-size",
+                 "200", "--batch-size", "50", "--epochs", "2", "--plot-grads", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    assert seen == [([4, 8], str(tmp_path / "grad_flow.png"))]

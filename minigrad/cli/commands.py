@@ -211,6 +211,7 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
                  start_epoch=start, history=history,
                  seed=settings["seed"] + (run.rank if run else 0), verbose=verbose,
                  after_step=recorder.step if recorder is not None else None,
+                 on_epoch_end=(lambda _: recorder.mark_epoch()) if recorder is not None else None,
                  grad_clip=settings["grad_clip"])
     if recorder is not None:
         recorder.remove()

@@ -66,7 +66,8 @@ class GradientFlow:
     training, :meth:`plot` draws the picture and :meth:`summary` gives the table; call
     :meth:`remove` (or use ``with``) to take the hooks off. Attributes: ``names``, ``steps``
     (the step numbers recorded), ``grad_norms``, ``update_ratios`` and ``weight_norms``
-    (``{name: [value per recorded step]}``; NaN where a parameter had no gradient).
+    (``{name: [value per recorded step]}``; NaN where a parameter had no gradient), and
+    ``epochs``, the steps where an epoch began (see :meth:`mark_epoch`), drawn as marks.
 
     >>> import minigrad as mg
     >>> w = mg.ones(3, requires_grad=True)
@@ -87,6 +88,7 @@ class GradientFlow:
         self.grad_norms: dict[str, list[float]] = {n: [] for n in self.names}
         self.update_ratios: dict[str, list[float]] = {n: [] for n in self.names}
         self.weight_norms: dict[str, list[float]] = {n: [] for n in self.names}
+        self.epochs: list[int] = []
         self._count = 0
         self._before: dict[int, Any] = {}
         self._handles = [p.register_hook(self._snapshot_hook(i, p))
@@ -129,6 +131,21 @@ class GradientFlow:
                 self.weight_norms[name].append(w)
         self._before.clear()
         self._count += 1
+
+    def mark_epoch(self) -> None:
+        """Mark the end of an epoch: the plot draws a boundary before the next step.
+
+        >>> import minigrad as mg
+        >>> w = mg.ones(1, requires_grad=True)
+        >>> flow = GradientFlow({"w": w})
+        >>> for epoch in range(2):
+        ...     for _ in range(3):
+        ...         w.sum().backward(); flow.step()
+        ...     flow.mark_epoch()
+        >>> flow.epochs
+        [3, 6]
+        """
+        self.epochs.append(self._count)
 
     def remove(self) -> None:
         """Take the hooks off the parameters (and the optimizer)."""
