@@ -50,7 +50,6 @@ _TORCH_NAMES = {
     "Pad": "ConstantPadNdBackward0", "CrossEntropy": "NllLossBackward0",
     "ScatterAddAlong": "ScatterAddBackward0", "ScatterAlong": "ScatterBackward0",
     "IndexAddInto": "IndexAddBackward0", "Prelu": "PreluKernelBackward0",
-    "MaxAll": "MaxBackward1", "MinAll": "MinBackward1",
     "MaxAll": "MaxBackward1", "MinAll": "MinBackward1", "LogAddExp": "LogaddexpBackward0",
 }
 
