@@ -2,9 +2,10 @@
 
 Every mode is a composition of differentiable ops, so gradients of any order come for free:
 ``constant`` crops negative pads by slicing and pads the rest with :func:`minigrad.pad`; the
-other modes gather, along each padded dim, the source index of every output position
+other modes gather, along each padded dim, the source index of each border position
 (``reflect`` mirrors without repeating the edge, ``replicate`` clamps to the edge,
-``circular`` wraps), and the gather's gradient adds the copies back up.
+``circular`` wraps) and concatenate the borders with the input; the gathers' gradients add
+the copies back up.
 
 >>> import minigrad as mg
 >>> pad(mg.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect")
@@ -22,6 +23,7 @@ from minigrad.errors import ShapeError
 from minigrad.tensor import Tensor
 
 from ._util import check_tensor
+from .joining import cat
 from .joining import pad as _constant_pad
 
 __all__ = ["pad"]
@@ -103,9 +105,18 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     xp = input._backend.xp
     out = input
     for d, (lo, hi) in sorted(widths.items()):
-        if lo or hi:
-            idx = xp.asarray(source_index(mode, input.shape[d], lo, hi))
-            out = out[(slice(None),) * d + (idx,)]
+        if not (lo or hi):
+            continue
+        size = input.shape[d]
+        idx = source_index(mode, size, lo, hi)
+        if lo < 0 or hi < 0:  # cropping: gather every output position
+            out = out[(slice(None),) * d + (xp.asarray(idx),)]
+            continue
+        # only the borders are gathered; the input passes through (cheap gradients)
+        parts = [out[(slice(None),) * d + (xp.asarray(part),)]
+                 for part in (idx[:lo], idx[lo + size:]) if part.size]
+        out = cat([parts[0], out, parts[1]] if lo and hi else
+                  [parts[0], out] if lo else [out, parts[0]], d)
     return out
 
 
