@@ -108,6 +108,27 @@ class TensorBasics:
         """False: minigrad has no complex dtypes."""
         return False
 
+    @property
+    def is_cpu(self) -> bool:
+        """True when the tensor lives in host memory (``device.type == "cpu"``).
+
+        >>> import minigrad as mg
+        >>> t = mg.ones(2)
+        >>> t.is_cpu, t.is_cuda, t.is_mps, t.is_xpu
+        (True, False, False, False)
+        """
+        return self.device.type == "cpu"
+
+    @property
+    def is_mps(self) -> bool:
+        """False: minigrad has no Apple GPU backend (``backends.mps.is_available()``)."""
+        return False
+
+    @property
+    def is_xpu(self) -> bool:
+        """False: minigrad has no Intel GPU backend."""
+        return False
+
     # ---------------------------------------------------------------- conversions
     def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
            copy: bool = False, memory_format: Any = None) -> Any:
