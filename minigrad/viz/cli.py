@@ -4,7 +4,10 @@
 :mod:`minigrad.models`), runs one forward pass (and with ``--grads`` one backward pass) on a
 small batch of random images with random labels through a cross-entropy loss, and writes the
 picture; the format follows the suffix of ``--out`` (svg, png, pdf, or dot for the DOT text,
-which needs no graphviz). :func:`add_graph_parser` adds the subcommand to the main CLI.
+which needs no graphviz). ``--checkpoint RUN/checkpoint.mg`` draws the trained model of an
+image-model run instead, on the first test images of its own dataset (the data folder the
+run was trained from, or ``--data DIR``). :func:`add_graph_parser` adds the subcommand to the
+main CLI.
 
 >>> import argparse
 >>> parser = argparse.ArgumentParser(prog="minigrad")
@@ -21,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMATS", "add_graph_parser", "graph_command", "model_graph"]
+__all__ = ["FORMATS", "add_graph_parser", "checkpoint_graph", "graph_command", "model_graph"]
 
 #: output formats by file suffix
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -54,6 +57,12 @@ def add_graph_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--model", default="lenet5", choices=_model_names(),
                    help="model to draw (default: lenet5)")
+    p.add_argument("--checkpoint", metavar="CKPT",
+                   help="draw the trained model of this run (e.g. runs/lenet5-mnist/"
+                        "checkpoint.mg) on test images of its dataset; replaces --model")
+    p.add_argument("--data", metavar="DIR",
+                   help="with --checkpoint: folder with the dataset files (default: the "
+                        "folder the run was trained from, else $MINIGRAD_DATA)")
     p.add_argument("--out", required=True, help="output file, e.g. lenet5.svg")
     p.add_argument("--grads", action="store_true",
                    help="run backward and colour nodes by gradient norm (log scale)")
@@ -117,6 +126,48 @@ def model_graph(name: str, batch_size: int = 2, grads: bool = False, seed: int =
     return model, loss
 
 
+def checkpoint_graph(path: str, batch_size: int = 2, grads: bool = False,
+                     keep_saved: bool = False, data: str | None = None) -> Any:
+    """Restore the trained image model saved in checkpoint ``path`` and run it on the first
+    ``batch_size`` test samples of its dataset; returns ``(model, loss)`` as
+    :func:`model_graph`. Problems a user can fix raise ``minigrad.cli.commands.UserError``.
+    """
+    import os
+
+    from minigrad.cli.commands import UserError, load_dataset
+    from minigrad.models import build_model, input_options, model_kind
+    from minigrad.training import CheckpointError, load_checkpoint, restore
+    from minigrad.viz.capture import capture
+
+    if not os.path.isfile(path):
+        raise UserError(f"--checkpoint: no checkpoint at {path}")
+    try:
+        checkpoint = load_checkpoint(path)
+        config = checkpoint["config"]
+        name = config["model"]
+        if model_kind(name) != "image":
+            raise UserError(f"--checkpoint: {path} holds a language model ({name}); graph "
+                            f"draws those untrained only: --model {name}")
+        model = build_model(name)
+        restore(checkpoint, model)
+    except (CheckpointError, ValueError, TypeError, KeyError, OSError) as e:
+        raise UserError(f"--checkpoint: cannot use {path}: {e}") from e
+    trained_on = config.get("data")
+    root = data if data is not None else (
+        trained_on if trained_on and os.path.isdir(trained_on) else None)
+    ds = load_dataset(config["dataset"], False, root, config.get("synthetic_size") or 10000,
+                      seed=config.get("seed") or 0, command="graph")
+    x, y = ds.tensors(**input_options(name)).tensors
+    x, y = x[:batch_size], y[:batch_size]
+    model.eval()
+    with capture(model) as cap:
+        loss = _cross_entropy(model(x), y)
+        cap.watch(loss)
+    if grads:
+        loss.backward(retain_graph=keep_saved)
+    return model, loss
+
+
 def graph_command(args: argparse.Namespace) -> int:
     """Run ``minigrad graph`` with parsed ``args``; returns the exit status."""
     from minigrad.viz.dot import to_dot
@@ -129,8 +180,18 @@ def graph_command(args: argparse.Namespace) -> int:
         print(f"minigrad graph: --out must end in one of .{', .'.join(FORMATS)} (got {out})",
               file=sys.stderr)
         return 2
-    model, loss = model_graph(args.model, args.batch_size, args.grads, args.seed,
-                              keep_saved=args.saved)
+    if getattr(args, "checkpoint", None):
+        from minigrad.cli.commands import UserError
+
+        try:
+            model, loss = checkpoint_graph(args.checkpoint, args.batch_size, args.grads,
+                                           keep_saved=args.saved, data=args.data)
+        except UserError as e:
+            print(f"minigrad graph: {e}", file=sys.stderr)
+            return 2
+    else:
+        model, loss = model_graph(args.model, args.batch_size, args.grads, args.seed,
+                                  keep_saved=args.saved)
     options = dict(show_grads=args.grads, show_saved=args.saved, rankdir=args.rankdir,
                    group_by_module=args.group, collapse_modules=args.collapse)
     if fmt == "dot":
