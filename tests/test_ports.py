@@ -44,10 +44,11 @@ PORTS: dict[str, tuple[float, float]] = {
     "hooks_tutorial_backward": (0.0, 0.0),
     "vae": (1e-4, 1e-6),
     "mnist_rnn": (1e-4, 1e-6),
+    "dcgan": (1e-4, 1e-6),
 }
 # ports whose shims change what runs (random numbers drawn through torch.rand/randn,
 # shuffled order, dropout masks) also run verbatim, on minigrad's own
-VERBATIM = ["autograd_tutorial", "cifar10_tutorial", "mnist", "mnist_rnn",
+VERBATIM = ["autograd_tutorial", "cifar10_tutorial", "dcgan", "mnist", "mnist_rnn",
             "neural_networks_tutorial",
             "nn_tutorial", "polynomial_autograd", "polynomial_module", "polynomial_tensor",
             "regression", "tensor_tutorial", "vae"]
