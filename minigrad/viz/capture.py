@@ -156,7 +156,10 @@ class GraphCapture:
     """The context manager :func:`capture` returns; see there.
 
     Attributes: ``model``, ``modules`` (``{path: class name}`` of the model's modules) and
-    ``tagged`` (how many ops were tagged with a module so far).
+    ``tagged`` (how many ops were tagged with a module so far). A module called more than once
+    in the block (one activation module shared by every layer) is drawn once per use: its
+    second call's ops belong to ``"path (use 2)"``, and so on, so each use stays beside the
+    layers it serves instead of pulling them all into one cluster.
     """
 
     def __init__(self, model: Any = None, grads: bool = True) -> None:
@@ -164,6 +167,7 @@ class GraphCapture:
         self.grads = grads
         self.modules: dict[str, str] = {}
         self.tagged = 0
+        self._uses: dict[str, int] = {}
         self._handles: list[Any] = []
         self._active = False
 
@@ -172,6 +176,7 @@ class GraphCapture:
         if self._active:
             raise RuntimeError("capture: this capture block is already active")
         self._active = True
+        self._uses.clear()
         model = self.model
         if model is None:
             return self
@@ -205,13 +210,18 @@ class GraphCapture:
 
     # ------------------------------------------------------------------ the hook
     def _hook_for(self, path: str, module: Any) -> Any:
-        tag = (path, type(module).__name__, self.modules)
+        first = (path, type(module).__name__, self.modules)
         prefix = path + "."
 
         def inside(other: str) -> bool:
             return path == "" or other == path or other.startswith(prefix)
 
         def hook(mod: Any, args: Any, output: Any) -> None:
+            use = self._uses[path] = self._uses.get(path, 0) + 1
+            tag = first
+            if use > 1 and path:  # a shared module: this call's ops form a cluster of their own
+                tag = (f"{path} (use {use})", first[1], self.modules)
+                self.modules[tag[0]] = first[1]
             boundary = set(_nodes_of(args))
             stack = [n for n in _nodes_of(output) if n not in boundary]
             seen = set(stack)
