@@ -102,3 +102,55 @@ def test_gelu_keeps_float32() -> None:
         y = mg.nn.functional.gelu(x, approximate=approximate)
         y.sum().backward()
         assert y.dtype == x.grad.dtype == mg.float32
+
+
+def _sdpa_grads(q: mg.Tensor, k: mg.Tensor, v: mg.Tensor, g: np.ndarray,
+                **kw: Any) -> list[np.ndarray]:
+    for t in (q, k, v):
+        t.grad = None
+    mg.manual_seed(5)  # the same dropout mask every time
+    mg.nn.functional.scaled_dot_product_attention(q, k, v, **kw).backward(mg.tensor(g))
+    return [t.grad.numpy() for t in (q, k, v)]
+
+
+@pytest.mark.parametrize("kw", [{}, {"is_causal": True}, {"dropout_p": 0.3}])
+def test_sdpa_chunked_backward_equals_one_shot_and_composite(
+        kw: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dS built a few heads at a time (a tiny budget) gives the same gradients as in one
+    piece, and both equal softmax(q kᵀ/√E + mask) v built from primitive ops."""
+    from minigrad.ops import attention
+
+    q, k, v = (mg.tensor(_arr(2, 3, 5, 4), requires_grad=True) for _ in range(3))
+    g = _arr(2, 3, 5, 4)
+    whole = _sdpa_grads(q, k, v, g, **kw)
+    monkeypatch.setattr(attention, "DS_CHUNK_BYTES", 2 * 5 * 5 * 8)  # two heads a chunk
+    chunked = _sdpa_grads(q, k, v, g, **kw)
+    for a, b in zip(whole, chunked, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+    if kw.get("dropout_p"):
+        return  # the composite has no dropout
+    mask = np.triu(np.full((5, 5), -np.inf), 1) if kw else np.zeros((5, 5))
+    for t in (q, k, v):
+        t.grad = None
+    s = q @ k.transpose(-2, -1) / 2.0 + mg.tensor(mask)
+    (mg.nn.functional.softmax(s, dim=-1) @ v).backward(mg.tensor(g))
+    for a, t in zip(whole, (q, k, v), strict=True):
+        np.testing.assert_allclose(a, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_sdpa_peak_memory_below_two_score_arrays_at_1024_tokens() -> None:
+    """Forward + backward at 1 x 8 x 1,024 x 64 float32: the saved probabilities (32 MiB)
+    plus a chunk of dS and the (L, E)-sized arrays, not two full score arrays."""
+    import tracemalloc
+
+    q, k, v = (mg.tensor(_arr(1, 8, 1024, 64).astype(np.float32), requires_grad=True)
+               for _ in range(3))
+    scores = 8 * 1024 * 1024 * 4
+    tracemalloc.start()
+    try:
+        out = mg.nn.functional.scaled_dot_product_attention(q, k, v)
+        out.backward(mg.ones_like(out))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * scores, peak / scores  # 2.3x before dS was built in chunks

@@ -2,9 +2,11 @@
 
 The op saves the softmax probabilities (``B·H·L·S`` numbers: 32 MiB in float32 for 8 heads of
 1,024 tokens) and states its own backward for ``q``, ``k``, ``v`` and a float ``attn_mask``.
-Scores become probabilities in place, and the first-order backward needs one more (L, S)
-array: at 1×8×1,024×1,024 float32 (head dim 64) forward peaks at 34 MiB and backward at
-76 MiB, against 128 and 136 MiB for matmul + softmax + matmul (measured with tracemalloc).
+Scores become probabilities in place, and the first-order backward builds the gradient of the
+scores a few heads at a time (at most ``DS_CHUNK_BYTES``), with its row sums taken from
+``g ∘ out`` rather than from two (L, S) arrays: at 1×8×1,024×1,024 float32 (head dim 64)
+forward peaks at 34 MiB and forward + backward at 52 MiB, against 128 and 136 MiB for
+matmul + softmax + matmul (measured with tracemalloc).
 Under ``create_graph=True`` the backward recomputes the probabilities from the inputs with
 registered ops, so second derivatives are exact. Rows whose every key is masked out give a
 zero output and zero gradients, as PyTorch 2.13 does (its "safe softmax"), not NaN.
@@ -17,6 +19,7 @@ Size([2, 3, 4])
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -29,6 +32,9 @@ from ._util import broadcast_shapes, check_tensor
 __all__ = ["scaled_dot_product_attention"]
 
 _OP = "scaled_dot_product_attention"
+#: the most bytes of the (…, L, S) gradient of the scores that the first-order backward
+#: holds at once (beside the saved probabilities): larger ones are built a few heads at a time
+DS_CHUNK_BYTES = 8 * 2**20
 
 
 class ScaledDotProductAttention(Op):
@@ -37,6 +43,8 @@ class ScaledDotProductAttention(Op):
     ``drop`` is a constant array (the kept positions scaled by ``1/(1-p)``) or None; rows with
     every score at ``-inf`` get zero probabilities.
     """
+
+    save_output = True  # the first-order backward's row sums come from g ∘ out
 
     def forward(self, xp: Any, q: Any, k: Any, v: Any, *mask: Any, scale: float,
                 drop: Any = None) -> Any:
@@ -67,7 +75,7 @@ class ScaledDotProductAttention(Op):
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
         if not isinstance(g, Tensor):
-            return self._backward_arrays(g, inputs)
+            return self._backward_arrays(g, inputs, out)
         # create_graph: the same formulas over m, with the probabilities recomputed from the
         # inputs so that they are differentiated too
         q, k, v = inputs[:3]
@@ -88,8 +96,11 @@ class ScaledDotProductAttention(Op):
         gk = m.matmul(m.swapaxes(ds), q) if need[1] else None
         return (gq, gk, gv, gmask)[:len(inputs)]
 
-    def _backward_arrays(self, g: Any, inputs: Any) -> tuple[Any, ...]:
-        """First order on arrays, in place: two (..., L, S) arrays at most (P and dS)."""
+    def _backward_arrays(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+        """First order on arrays. ``dS = P ∘ (dP - D)`` with ``D = rowsum(dP ∘ P)``, which
+        equals ``rowsum(g ∘ out)`` (FlashAttention's identity, also with dropout): an
+        (..., L, E) product instead of a pass over two (..., L, S) arrays. ``dS`` is built for
+        a few heads at a time when it would exceed :data:`DS_CHUNK_BYTES`."""
         xp = self.backend.xp
         q, k, v = inputs[:3]
         need = self.needs_input_grad
@@ -97,21 +108,42 @@ class ScaledDotProductAttention(Op):
         gv = None
         if need[2]:
             gv = xp.matmul(xp.swapaxes(p if drop is None else p * drop, -1, -2), g)
-        if not (need[0] or need[1] or (len(inputs) > 3 and need[3])):
+        need_mask = len(inputs) > 3 and need[3]
+        if not (need[0] or need[1] or need_mask):
             return (None, None, gv, None)[:len(inputs)]
-        ds = xp.matmul(g, xp.swapaxes(v, -1, -2))  # dP, then dS = P * (dP - rowsum(dP * P))
-        if drop is not None:
-            ds *= drop
-        ds -= xp.einsum("...ij,...ij->...i", ds, p)[..., None]
-        ds *= p
-        gq = gk = None
-        if need[0]:
-            gq = xp.matmul(ds, k)
+        d = xp.sum(g * out, axis=-1, keepdims=True)
+        lead = p.shape[:-2]
+        chunks, per = [()], 0
+        if (not need_mask and p.ndim > 2 and p.nbytes > DS_CHUNK_BYTES
+                and all(t.shape[:-2] == lead for t in (q, k, v, g))
+                and (drop is None or drop.shape == p.shape)):
+            per = max(1, DS_CHUNK_BYTES // (p.nbytes // math.prod(lead)))
+            chunks = [(*i, slice(j, j + per)) for i in itertools.product(
+                *(range(n) for n in lead[:-1])) for j in range(0, lead[-1], per)]
+        gq = xp.empty(q.shape, q.dtype) if need[0] and len(chunks) > 1 else None
+        gk = xp.empty(k.shape, k.dtype) if need[1] and len(chunks) > 1 else None
+        buf = xp.empty((per, *p.shape[-2:]), p.dtype) if len(chunks) > 1 else None
+        for c in chunks:  # dP, then dS in place
+            vt = xp.swapaxes(v[c], -1, -2)
+            ds = xp.matmul(g[c], vt) if buf is None else xp.matmul(
+                g[c], vt, out=buf[:vt.shape[0]])
+            if drop is not None:
+                ds *= drop[c]
+            ds -= d[c]
+            ds *= p[c]
+            if len(chunks) == 1:
+                gq = xp.matmul(ds, k) if need[0] else None
+                gk = xp.matmul(xp.swapaxes(ds, -1, -2), q) if need[1] else None
+                break
+            if need[0]:
+                xp.matmul(ds, k[c], out=gq[c])
+            if need[1]:
+                xp.matmul(xp.swapaxes(ds, -1, -2), q[c], out=gk[c])
+        if gq is not None:
             gq *= self.scale
-        if need[1]:
-            gk = xp.matmul(xp.swapaxes(ds, -1, -2), q)
+        if gk is not None:
             gk *= self.scale
-        gmask = ds if len(inputs) > 3 and need[3] else None
+        gmask = ds if need_mask else None
         return (gq, gk, gv, gmask)[:len(inputs)]
 
     def _recompute(self, m: Any, inputs: Any) -> Any:
