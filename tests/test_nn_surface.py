@@ -1,11 +1,10 @@
-"""The nn surface against PyTorch: loss, distance, padding, resampling, block, conv and dropout
+"""The nn surface against PyTorch: distance, padding, resampling, block, conv, pooling and dropout
 modules (float64, identical weights through state_dict, forward and every gradient), their
-reprs, and argument errors. The functional forms are in the op table (op_table_nn.py)."""
+reprs, and argument errors. Functional forms: op_table_nn*.py; losses and containers:
+test_nn_surface_losses.py, test_nn_surface_containers.py."""
 
 from __future__ import annotations
 
-import warnings
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -35,46 +34,6 @@ def _call(mod: Any, ts: list[Any], lib: Any) -> Any:
 
 
 # ---------------------------------------------------------------- modules vs torch
-LOSSES = [
-    ("L1Loss", {}), ("L1Loss", {"reduction": "sum"}), ("SmoothL1Loss", {"beta": 0.5}),
-    ("SmoothL1Loss", {"reduction": "none"}), ("HuberLoss", {"delta": 0.7}),
-    ("HuberLoss", {"reduction": "sum"}), ("MSELoss", {"reduction": "none"}),
-]
-
-
-@pytest.mark.parametrize(("name", "kw"), LOSSES, ids=lambda v: str(v))
-def test_regression_loss_modules(name: str, kw: dict[str, Any]) -> None:
-    ours, theirs = _pair(name, **kw)
-    assert repr(ours) == repr(theirs)  # torch shows no arguments of a loss
-    compare_with_torch(ours, theirs, [_rand(3, 4), _rand(3, 4, seed=1)], _call)
-
-
-@pytest.mark.parametrize("reduction", ["sum", "batchmean", "none", "mean"])
-@pytest.mark.parametrize("log_target", [False, True])
-def test_kldiv_loss(reduction: str, log_target: bool) -> None:
-    ours, theirs = _pair("KLDivLoss", reduction=reduction, log_target=log_target)
-    logp = np.log(np.random.default_rng(2).dirichlet(np.ones(5), size=3))
-    target = np.random.default_rng(3).dirichlet(np.ones(5), size=3)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore" if reduction == "mean" else "error")
-        compare_with_torch(ours, theirs, [logp, np.log(target) if log_target else target], _call)
-    if reduction == "mean":
-        with pytest.warns(UserWarning, match="batchmean"):
-            ours(mg.tensor(logp), mg.tensor(target))
-
-
-def test_weighted_losses_forward_their_arguments() -> None:
-    w = _rand(4, seed=5) ** 2
-    target = np.array([0, 3, 1, -100, 2])
-    for kw in ({"ignore_index": -100, "label_smoothing": 0.2}, {"reduction": "sum"}):
-        ours = nn.CrossEntropyLoss(mg.tensor(w), **kw)
-        theirs = torch.nn.CrossEntropyLoss(torch.tensor(w), **kw)
-        compare_with_torch(ours, theirs, [_rand(5, 4), target], _call)
-    ours = nn.NLLLoss(mg.tensor(w), ignore_index=1)
-    compare_with_torch(ours, torch.nn.NLLLoss(torch.tensor(w), ignore_index=1),
-                       [_rand(5, 4), np.array([0, 1, 1, 3, 2])], _call)
-
-
 @pytest.mark.parametrize(("name", "kw", "shapes"), [
     ("CosineSimilarity", {}, [(3, 4, 2), (1, 4, 2)]),
     ("CosineSimilarity", {"dim": -1, "eps": 1e-3}, [(3, 4), (3, 4)]),
@@ -296,61 +255,6 @@ def test_dropout2d_warns_as_torch_for_3d_input() -> None:
         F.dropout2d(mg.ones(1, 2, 2, 2), p=1.5)
 
 
-# ---------------------------------------------------------------- containers
-def test_parameter_list_as_torch() -> None:
-    ours = nn.ParameterList([nn.Parameter(mg.ones(2)), mg.zeros(2, 3)])
-    theirs = torch.nn.ParameterList([torch.nn.Parameter(torch.ones(2)), torch.zeros(2, 3)])
-    ours.append(mg.ones(1))
-    theirs.append(torch.ones(1))
-    ours += [mg.ones(4)]
-    theirs += [torch.ones(4)]
-    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["0", "1", "2", "3"]
-    assert all(isinstance(p, nn.Parameter) for p in ours)
-    assert len(ours) == 4 and ours[-1].shape == (4,) and len(ours[1:3]) == 2
-    ours[0] = mg.full((2,), 3.0)
-    assert ours[0].requires_grad and ours[0].tolist() == [3.0, 3.0]
-    with pytest.raises(IndexError):
-        ours[4]
-    model = nn.Module()
-    model.ps = ours
-    assert [n for n, _ in model.named_parameters()] == ["ps.0", "ps.1", "ps.2", "ps.3"]
-
-
-def test_parameter_dict_as_torch() -> None:
-    ours = nn.ParameterDict({"b": mg.ones(2), "a": nn.Parameter(mg.zeros(1))})
-    theirs = torch.nn.ParameterDict({"b": torch.ones(2), "a": torch.nn.Parameter(torch.zeros(1))})
-    ours["c"] = mg.ones(3)
-    theirs["c"] = torch.ones(3)
-    ours.update([("d", mg.ones(1))])
-    theirs.update([("d", torch.ones(1))])
-    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["a", "b", "c", "d"]
-    assert list(ours.keys()) == list(theirs.keys())
-    assert "a" in ours and len(ours) == 4
-    assert ours.pop("a").shape == (1,)
-    del ours["b"]
-    assert list(ours) == ["c", "d"] and [n for n, _ in ours.named_parameters()] == ["c", "d"]
-    assert ours.get("zz") is None and ours.setdefault("e", mg.ones(2)).requires_grad
-    with pytest.raises(KeyError):
-        ours["zz"]
-
-
-def test_module_containers_methods_as_torch() -> None:
-    layers = [nn.Linear(1, 1), nn.ReLU(), nn.Tanh()]
-    ml = nn.ModuleList(layers)
-    ml.insert(1, nn.Sigmoid())
-    del ml[0]
-    ml.extend([nn.Identity()])
-    assert [type(m).__name__ for m in ml] == ["Sigmoid", "ReLU", "Tanh", "Identity"]
-    assert [type(m).__name__ for m in ml[1:3]] == ["ReLU", "Tanh"]
-    assert list(dict(ml.named_children())) == ["0", "1", "2", "3"]
-    seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
-    seq.append(nn.Linear(2, 1))
-    assert len(seq) == 3 and isinstance(seq[-1], nn.Linear)
-    md = nn.ModuleDict({"a": nn.ReLU()})
-    md["b"] = nn.Tanh()
-    assert list(md.keys()) == ["a", "b"] and isinstance(md.pop("a"), nn.ReLU)
-
-
 # ---------------------------------------------------------------- errors
 @pytest.mark.parametrize(("call", "error", "match"), [
     (lambda: F.pad(mg.ones(1, 2, 3), (3, 0), mode="reflect"), ShapeError, "less than the size"),
@@ -414,115 +318,3 @@ def test_spatial_transformer_round_trip_matches_torch() -> None:
         outs.append([t.detach().numpy() for t in (y, th.grad, inp.grad)])
     for a, b in zip(*outs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
-
-
-def _container_story(lib: Any) -> list[Any]:
-    """The same container operations in either library; what they leave, by name and type."""
-    nn_ = lib.nn
-    seen: list[Any] = []
-
-    def snap(m: Any) -> None:
-        seen.append([(k, type(v).__name__) for k, v in m.named_children()])
-
-    seq = nn_.Sequential(OrderedDict([("a", nn_.ReLU()), ("b", nn_.Tanh())]))
-    snap(seq)
-    seen.append(type(seq.pop(0)).__name__)
-    snap(seq)
-    seq.insert(0, nn_.Sigmoid())
-    seq.append(nn_.Identity())
-    snap(seq)
-    snap(seq + nn_.Sequential(nn_.ReLU()))
-    snap(seq * 2)
-    snap(2 * seq[1:])
-    seq += nn_.Sequential(nn_.GELU())
-    snap(seq)
-    seq *= 2
-    snap(seq)
-    del seq[1:3]
-    snap(seq)
-    ml = nn_.ModuleList([nn_.ReLU(), nn_.Tanh(), nn_.Identity()])
-    seen.append(type(ml.pop(1)).__name__)
-    snap(ml.__add__(nn_.ModuleList([nn_.Sigmoid()])))  # ModuleList + iterable
-    ml.extend([nn_.GELU()])
-    del ml[0]
-    snap(ml)
-    snap(ml[::-1])
-    md = nn_.ModuleDict({"z": nn_.ReLU(), "y": nn_.Tanh()})
-    md.update({"x": nn_.Identity()})
-    seen.append(list(md.keys()))
-    seen.append(type(md.pop("y")).__name__)
-    snap(md)
-    pd = nn_.ParameterDict({"b": nn_.Parameter(lib.ones(1))}) | nn_.ParameterDict(
-        {"a": nn_.Parameter(lib.ones(2))})
-    seen.append([(k, tuple(v.shape)) for k, v in pd.items()])
-    seen.append(list(pd.fromkeys(["p", "q"])))
-    return seen
-
-
-def test_container_methods_as_torch() -> None:
-    assert _container_story(mg) == _container_story(torch)
-    with pytest.raises(ValueError, match="Sequential"):
-        nn.Sequential() + nn.ModuleList()
-    with pytest.raises(ValueError, match="Non-positive"):
-        nn.Sequential(nn.ReLU()) * 0
-
-
-LOSS_NAMES = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss",
-              "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss"]
-
-
-def _params(fn: Any) -> list[tuple[str, Any]]:
-    import inspect
-
-    return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()
-            if p.name != "self"]
-
-
-@pytest.mark.parametrize("name", LOSS_NAMES)
-def test_loss_module_signatures_are_torch(name: str) -> None:
-    assert _params(getattr(nn, name).__init__) == _params(getattr(torch.nn, name).__init__)
-
-
-@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",
-                                  "cross_entropy", "kl_div", "l1_loss", "mse_loss", "nll_loss",
-                                  "smooth_l1_loss"])
-def test_loss_function_signatures_are_torch_up_to_weight(name: str) -> None:
-    """Same parameters in the same order (torch 2.13 appends a `weight` to some)."""
-    theirs = [p for p in _params(getattr(torch.nn.functional, name))
-              if not (p[0] == "weight" and name in ("l1_loss", "mse_loss"))]
-    assert _params(getattr(F, name)) == theirs
-
-
-def _legacy(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn``; it must warn about the deprecated arguments (other warnings allowed)."""
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        out = fn(*args, **kwargs)
-    assert any("deprecated" in str(w.message) for w in seen), [str(w.message) for w in seen]
-    return out
-
-
-@pytest.mark.parametrize(("size_average", "reduce"), [(False, None), (None, False),
-                                                      (True, True), (False, True)])
-def test_legacy_size_average_and_reduce_as_torch(size_average: Any, reduce: Any) -> None:
-    a, b = _rand(3, 4), np.abs(_rand(3, 4, seed=1))
-    p = 1 / (1 + np.exp(-a))
-    cases = [("mse_loss", a, b), ("l1_loss", a, b), ("smooth_l1_loss", a, b),
-             ("binary_cross_entropy", p, b / b.max()),
-             ("binary_cross_entropy_with_logits", a, b / b.max()),
-             ("kl_div", np.log(p), b)]
-    kw = {"size_average": size_average, "reduce": reduce}
-    for name, x, y in cases:
-        got = _legacy(getattr(F, name), mg.tensor(x), mg.tensor(y), **kw)
-        want = _legacy(getattr(torch.nn.functional, name), torch.tensor(x), torch.tensor(y),
-                       **kw)
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, err_msg=name)
-    target = np.array([0, 2, 3])
-    for name, x in (("cross_entropy", a), ("nll_loss", np.log(p))):
-        got = _legacy(getattr(F, name), mg.tensor(x), mg.tensor(target), None, size_average,
-                      reduce=reduce)
-        want = _legacy(getattr(torch.nn.functional, name), torch.tensor(x),
-                       torch.tensor(target), None, size_average, reduce=reduce)
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, err_msg=name)
-    module = _legacy(nn.MSELoss, size_average, reduce)
-    assert module.reduction == _legacy(torch.nn.MSELoss, size_average, reduce).reduction

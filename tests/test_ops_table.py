@@ -27,6 +27,7 @@ from op_table_math import MATH_SPECS
 from op_table_more import MORE_SPECS
 from op_table_named import NAMED_SPECS
 from op_table_nn import NN_SPECS
+from op_table_nn_more import NN_MORE_SPECS
 from op_table_reshape import RESHAPE_SPECS
 from op_table_rnn import RNN_SPECS
 
@@ -38,7 +39,7 @@ SPECS += RNN_SPECS
 SPECS += ACTIVATION_SPECS + NORM_SPECS
 SPECS += INDEX_SPECS + RESHAPE_SPECS
 SPECS += NAMED_SPECS
-SPECS += NN_SPECS
+SPECS += NN_SPECS + NN_MORE_SPECS
 SMOOTH = [s for s in SPECS if s.smooth]
 CORE_OPS_COVERED = {s.name for s in SPECS}
 
