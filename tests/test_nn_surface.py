@@ -318,3 +318,30 @@ def test_spatial_transformer_round_trip_matches_torch() -> None:
         outs.append([t.detach().numpy() for t in (y, th.grad, inp.grad)])
     for a, b in zip(*outs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+def _dcgan_generator(lib: Any) -> Any:
+    """DCGAN's generator (pytorch/examples), scaled down: transposed convs, BatchNorm, Tanh."""
+    n = lib.nn
+    return n.Sequential(
+        n.ConvTranspose2d(8, 16, 4, 1, 0, bias=False), n.BatchNorm2d(16), n.ReLU(True),
+        n.ConvTranspose2d(16, 8, 4, 2, 1, bias=False), n.BatchNorm2d(8), n.ReLU(True),
+        n.ConvTranspose2d(8, 3, 4, 2, 1, bias=False), n.Tanh())
+
+
+def _unet_up(lib: Any) -> Any:
+    """A U-Net/GAN upsampling block: Upsample, reflection pad, conv, pixel shuffle, dropout."""
+    n = lib.nn
+    return n.Sequential(
+        n.Upsample(scale_factor=2, mode="bilinear", align_corners=True), n.ReflectionPad2d(1),
+        n.Conv2d(4, 8, 3), n.LeakyReLU(0.2), n.Dropout2d(0.0), n.PixelShuffle(2),
+        n.ZeroPad2d((1, 0, 1, 0)), n.AvgPool2d(2), n.Upsample(scale_factor=2),
+        n.Conv2d(2, 3, 3, padding=1, padding_mode="replicate"))
+
+
+@pytest.mark.parametrize(("build", "shape"), [(_dcgan_generator, (2, 8, 1, 1)),
+                                              (_unet_up, (2, 4, 3, 5))])
+def test_generator_blocks_match_torch(build: Any, shape: tuple[int, ...]) -> None:
+    ours, theirs = build(mg).double(), build(torch).double()
+    assert repr(ours) == repr(theirs)
+    compare_with_torch(ours, theirs, [_rand(*shape)], _call, rtol=1e-8, atol=1e-9)
