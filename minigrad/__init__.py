@@ -10,8 +10,9 @@ tensor([2., 4., 6.], dtype=float32, device='cpu')
 
 import math as _math
 
-from minigrad import accelerator, autograd, backends, cuda, nn, ops, optim, utils
+from minigrad import accelerator, amp, autograd, backends, cuda, nn, ops, optim, utils
 from minigrad._version import __version__
+from minigrad.amp import autocast, get_autocast_dtype, is_autocast_enabled
 from minigrad.autograd import grad
 from minigrad.backends import Device
 from minigrad.backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision
@@ -206,10 +207,12 @@ __all__ = [
     "add",
     "amax",
     "amin",
+    "amp",
     "arange",
     "argmax",
     "argmin",
     "as_tensor",
+    "autocast",
     "autograd",
     "bitwise_and",
     "bitwise_not",
@@ -243,6 +246,7 @@ __all__ = [
     "full_like",
     "gather",
     "ge",
+    "get_autocast_dtype",
     "get_default_dtype",
     "grad",
     "gt",
@@ -257,6 +261,7 @@ __all__ = [
     "int16",
     "int32",
     "int64",
+    "is_autocast_enabled",
     "is_grad_enabled",
     "le",
     "leaky_relu",

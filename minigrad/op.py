@@ -29,6 +29,7 @@ import os
 import traceback
 from typing import Any, ClassVar
 
+from minigrad.amp.state import AUTOCAST
 from minigrad.backends import _BY_ARRAY_TYPE as _BACKEND_BY_TYPE
 from minigrad.backends import Backend, backend_of
 from minigrad.errors import (
@@ -86,6 +87,8 @@ class Op:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors and, when recording, attach the node to the result."""
+        if AUTOCAST.cast is not None:  # the one autocast read: cast inputs per minigrad.amp.policy
+            inputs = AUTOCAST.cast(cls, inputs)
         arrays = []
         requires = False
         for t in inputs:
