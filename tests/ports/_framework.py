@@ -92,8 +92,10 @@ class Framework:
                 setattr(self, key, mod)
             return
         data = Proxy(real["data"], {"DataLoader": self._data_loader})
-        nn = Proxy(real["nn"], {"Dropout": self._dropout_class("Dropout"),
-                                "Dropout2d": self._dropout_class("Dropout2d")})
+        dropout, dropout2d = self._dropout_class("Dropout"), self._dropout_class("Dropout2d")
+        nn = Proxy(real["nn"], {"Dropout": dropout, "Dropout2d": dropout2d,
+                                "modules.dropout.Dropout": dropout,
+                                "modules.dropout.Dropout2d": dropout2d})
         self.torch: Any = Proxy(real["torch"], {
             "rand": self._sampler("random"), "randn": self._sampler("standard_normal"),
             "rand_like": self._like("random"), "randn_like": self._like("standard_normal"),
@@ -160,7 +162,10 @@ class Framework:
                 mask = fw._tensor(keep.astype(np.float64) / (1 - self.p), input.dtype)
                 return input * mask
 
-        SharedDropout.__name__ = name
+        SharedDropout.__name__ = name  # prints as the module it stands for
+        # a module-level name, so that pickling a whole model (torch.save(model)) finds it
+        SharedDropout.__qualname__ = f"Shared{name}_{self.name}"
+        globals()[SharedDropout.__qualname__] = SharedDropout
         return SharedDropout
 
     # -- shared initial weights ------------------------------------------------------------
