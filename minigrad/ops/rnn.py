@@ -132,7 +132,7 @@ class Recurrence(Op):
 
     def backward(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
         if not isinstance(g, Tensor) and self.__dict__.get("saved_aux") is not None:
-            return self._backward_lstm(g, inputs, out)
+            return self._backward_lstm(m, g, inputs, out)
         xw, h0, *rest = inputs
         c0, w_hh, b_hh, w_hr = self._split(rest)
         mode, bsz, need = self.mode, self.batch_sizes, self.needs_input_grad
@@ -212,7 +212,7 @@ class Recurrence(Op):
         return tuple(grads)
 
 
-    def _backward_lstm(self, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
+    def _backward_lstm(self, m: Any, g: Any, inputs: Any, out: Any) -> tuple[Any, ...]:
         """First order on arrays from the gate activations saved by the forward (an LSTM
         without projection): see :mod:`minigrad.ops.rnn_kernels`."""
         xp, need = self.backend.xp, self.needs_input_grad
@@ -224,8 +224,8 @@ class Recurrence(Op):
                  dc0 if need[2] else None]
         grads.append(lstm_weight_grad(xp, d_gates, h0, out[:, :n_h], self.batch_sizes)
                      if need[3] else None)
-        if self.has_bias:
-            grads.append(d_gates if need[4] else None)  # the engine sums the rows
+        if self.has_bias:  # summed here: handing d_gates out twice would make the engine copy it
+            grads.append(m.sum_to(d_gates, shape=(d_gates.shape[1],)) if need[4] else None)
         return tuple(grads)
 
 
