@@ -53,6 +53,9 @@ VERBATIM = ["autograd_tutorial", "cifar10_tutorial", "dcgan", "mnist", "mnist_rn
             "neural_networks_tutorial",
             "nn_tutorial", "polynomial_autograd", "polynomial_module", "polynomial_tensor",
             "regression", "tensor_tutorial", "vae"]
+# verbatim runs that repeat what mnist and cifar10_tutorial already show (minigrad's own
+# dropout, shuffling and worker processes) at a few seconds each: behind the slow mark
+VERBATIM_SLOW = frozenset({"dcgan", "nn_tutorial", "vae"})
 
 
 def _close(expected: Any, actual: Any, rtol: float, atol: float, path: str = "") -> None:
@@ -91,9 +94,12 @@ NEEDS: dict[str, str] = {
 }
 
 
-def _params(names: list[str]) -> list[Any]:
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=NEEDS[n]))
-            if n in NEEDS else n for n in names]
+def _params(names: list[str], slow: frozenset[str] = frozenset()) -> list[Any]:
+    params = []
+    for n in names:
+        marks = [pytest.mark.xfail(strict=True, reason=NEEDS[n])] if n in NEEDS else []
+        params.append(pytest.param(n, marks=[*marks, pytest.mark.slow] if n in slow else marks))
+    return params
 
 
 @pytest.mark.parametrize("name", _params(sorted(PORTS)))
@@ -151,7 +157,7 @@ def _finite(value: Any) -> bool:
     return isinstance(value, str) or bool(np.isfinite(value))
 
 
-@pytest.mark.parametrize("name", _params(VERBATIM))
+@pytest.mark.parametrize("name", _params(VERBATIM, VERBATIM_SLOW))
 def test_port_runs_verbatim_on_minigrad(name: str, tmp_path: Any,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """With minigrad's own shuffling, dropout and initial weights, the program runs to its
