@@ -105,6 +105,7 @@ def _params(names: list[str], slow: frozenset[str] = frozenset()) -> list[Any]:
 @pytest.mark.parametrize("name", _params(sorted(PORTS)))
 def test_port_prints_the_same_numbers(name: str, tmp_path: Any,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The words and numbers the program prints, and the numbers it returns, agree."""
     monkeypatch.chdir(tmp_path)  # programs that save a checkpoint write it here
     out_t, res_t, out_m, res_m = run_both(name)
     rtol, atol = PORTS[name]
@@ -160,8 +161,8 @@ def _finite(value: Any) -> bool:
 @pytest.mark.parametrize("name", _params(VERBATIM, VERBATIM_SLOW))
 def test_port_runs_verbatim_on_minigrad(name: str, tmp_path: Any,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """With minigrad's own shuffling, dropout and initial weights, the program runs to its
-    end and prints what it prints on PyTorch, numbers aside."""
+    """With minigrad's own random numbers, shuffling, dropout and initial weights, the
+    program runs to its end, prints, and the numbers it returns are finite."""
     monkeypatch.chdir(tmp_path)
     port = importlib.import_module(f"ports.{name}")
     run = (lambda fw: port.run(fw, ("--epochs", "1", "--batch-size", "16", "--log-interval",
