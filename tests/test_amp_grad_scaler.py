@@ -176,3 +176,68 @@ def test_scale_keeps_containers():
     assert isinstance(out, tuple) and isinstance(out[1], list)
     assert out[0].item() == 2.0 and out[1][0].item() == 6.0
     assert s.scale(mg.ones(2).half()).dtype == F16
+
+
+def test_amp_training_steps_on_each_backend(backend):
+    """A small CNN trained a few steps with autocast + GradScaler on the backend's device
+    (the GPU-marked "cuda" case runs on a real GPU or the CuPy stand-in): float16 activations,
+    float32 parameters and gradients, the same losses as the float32 run within float16's
+    precision, and no skipped step."""
+    dev = backend.device
+    kind = dev.split(":")[0]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 1, 12, 12)).astype(np.float32)
+    y = rng.integers(0, 4, 8)
+    losses = {}
+    for amp in (False, True):
+        mg.manual_seed(0)
+        model = mg.nn.Sequential(
+            mg.nn.Conv2d(1, 4, 3, padding=1), mg.nn.ReLU(), mg.nn.MaxPool2d(2), mg.nn.Flatten(),
+            mg.nn.Linear(4 * 6 * 6, 4)).to(dev)
+        opt = mg.optim.SGD(model.parameters(), lr=0.05)
+        scaler = mg.amp.GradScaler(kind, enabled=amp)
+        xs, ys = mg.tensor(x, device=dev), mg.tensor(y, device=dev)
+        run = []
+        for _ in range(3):
+            opt.zero_grad()
+            with mg.autocast(kind, enabled=amp):
+                logits = model(xs)
+                loss = mg.nn.functional.cross_entropy(logits, ys)
+            assert logits.dtype == (F16 if amp else F32) and loss.dtype == F32
+            scaler.scale(loss).backward()
+            assert all(p.grad.dtype == F32 and p.dtype == F32 for p in model.parameters())
+            scaler.step(opt)
+            scaler.update()
+            run.append(loss.item())
+        assert scaler.get_scale() == (65536.0 if amp else 1.0)  # no overflow, no skipped step
+        losses[amp] = run
+    np.testing.assert_allclose(losses[True], losses[False], rtol=5e-3, atol=5e-3)
+
+
+def test_one_host_read_per_step_on_the_cupy_standin(backend):
+    """scale, unscale_, step and update of five parameters read the device once in all (the
+    fused finiteness flag), counted by the CuPy stand-in (MINIGRAD_CUPY_STANDIN=1)."""
+    if backend.name != "cuda":
+        pytest.skip("counts the CuPy stand-in's device-to-host reads")
+    standin = pytest.importorskip("cupy_standin")
+    if not standin.enabled():
+        pytest.skip("a real GPU: the read counter is the stand-in's")
+    params = [mg.ones(3, device="cuda", requires_grad=True) for _ in range(5)]
+    opt = mg.optim.SGD(params, lr=0.1)
+    scaler = mg.amp.GradScaler("cuda")
+    for overflow in (False, True):
+        opt.zero_grad()
+        loss = sum(((p * (i + 1)).sum() for i, p in enumerate(params)), mg.zeros((), device="cuda"))
+        standin.reset_counters()
+        scaled = scaler.scale(loss)
+        assert standin.COUNTERS.d2h == 0
+        scaled.backward()
+        if overflow:
+            params[3].grad.data = params[3].grad.data * float("inf")
+        standin.reset_counters()
+        scaler.unscale_(opt)
+        assert standin.COUNTERS.d2h == 0  # flags stay on the device until step()
+        scaler.step(opt)
+        scaler.update()
+        assert standin.COUNTERS.d2h == 1
+    assert scaler.get_scale() == 32768.0
