@@ -108,17 +108,21 @@ def _legacy_array(args: tuple[Any, ...], dtype: Any, device: Any) -> Any:
 
 
 def _infer_kind(data: Any) -> str:
-    """'f' if any leaf of a nested list is a float, else '' (NumPy infers the rest)."""
+    """'f' if any leaf of a nested list is a float, or if the lists hold no leaf at all
+    (``tensor([[]])`` is float32, as in PyTorch), else '' (NumPy infers the rest)."""
     stack = [data]
+    leaves = False
     while stack:
         item = stack.pop()
         if isinstance(item, float):
             return "f"
         if isinstance(item, (list, tuple)):
             stack.extend(item)
-        elif isinstance(item, Tensor) and item.dtype.kind == "f":
+            continue
+        leaves = True
+        if isinstance(item, Tensor) and item.dtype.kind == "f":
             return "f"
-    return ""
+    return "" if leaves else "f"
 
 
 class Tensor(TensorMethods):

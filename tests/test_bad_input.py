@@ -165,3 +165,10 @@ def test_edge_gradients_are_finite_without_torch() -> None:
 def test_std_gradient_is_differentiable_twice() -> None:
     x = mg.tensor([1.0, 2.0, 4.0], dtype=mg.float64, requires_grad=True)
     assert mg.testing.gradgradcheck(lambda t: t.std(), (x,))
+
+
+def test_empty_lists_make_float32_tensors_as_in_pytorch() -> None:
+    for data in ([], [[]], (), [[], []]):
+        t = mg.tensor(data)
+        assert t.dtype == mg.float32, data
+    assert mg.tensor([[], []]).shape == (2, 0)
