@@ -64,9 +64,8 @@ def run(fw: Any) -> dict[str, Any]:
     print(loss.grad_fn)  # MSELoss
     print(loss.grad_fn.next_functions[0][0])  # Linear
     print(loss.grad_fn.next_functions[0][0].next_functions[0][0])  # ReLU
-    nodes = [type(loss.grad_fn).__name__,
-             type(loss.grad_fn.next_functions[0][0]).__name__,
-             type(loss.grad_fn.next_functions[0][0].next_functions[0][0]).__name__]
+    nodes = [loss.grad_fn.name(), loss.grad_fn.next_functions[0][0].name(),
+             loss.grad_fn.next_functions[0][0].next_functions[0][0].name()]
 
     net.zero_grad()     # zeroes the gradient buffers of all parameters
 
