@@ -318,31 +318,6 @@ def report(name: str, target: float, samples: list[list[float]], flops: float) -
 SDPA = {"batch": 1, "heads": 8, "tokens": 1024, "head_dim": 64}
 
 
-def _hwm_reset() -> bool:
-    """Reset the process's peak RSS (Linux: write 5 to /proc/self/clear_refs)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _rss_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _peak_rss(fn: Step) -> float | None:
-    """MiB the peak RSS rose above the RSS before ``fn`` (None where it cannot be reset)."""
-    if not _hwm_reset():
-        return None
-    before = _rss_kib("VmRSS")
-    fn()
-    return (_rss_kib("VmHWM") - before) / 1024
-
-
 def attention_memory(torch: Any) -> None:
     c = SDPA
     shape = (c["batch"], c["heads"], c["tokens"], c["head_dim"])
@@ -363,9 +338,7 @@ def attention_memory(torch: Any) -> None:
     run_mg()
     peak = tracemalloc.get_traced_memory()[1] / mib
     tracemalloc.stop()
-    rss = _peak_rss(run_mg)
-    print(f"  minigrad: tracemalloc peak {peak:6.1f} MiB"
-          + (f", peak RSS rise {rss:6.1f} MiB" if rss is not None else ""))
+    print(f"  minigrad: tracemalloc peak {peak:6.1f} MiB (NumPy's allocations during the call)")
     if torch is None:
         return
     qt, kt, vt = (torch.from_numpy(a).requires_grad_() for a in arrays[:3])
@@ -377,13 +350,8 @@ def attention_memory(torch: Any) -> None:
 
     run_torch()
     prof_peak = _torch_profiler_peak(torch, run_torch)
-    rss = _peak_rss(run_torch)
-    parts = []
-    if prof_peak is not None:
-        parts.append(f"profiler peak {prof_peak:6.1f} MiB")
-    if rss is not None:
-        parts.append(f"peak RSS rise {rss:6.1f} MiB")
-    print(f"  PyTorch:  {', '.join(parts) or 'not measurable here'}")
+    print("  PyTorch:  " + ("not measurable here" if prof_peak is None else
+                            f"profiler peak {prof_peak:6.1f} MiB (its allocator's events)"))
     ours = alternate([run_mg, run_torch], 3, 2)
     print(f"  time: minigrad {statistics.median(ours[0]) * 1e3:.1f} ms, PyTorch "
           f"{statistics.median(ours[1]) * 1e3:.1f} ms")
@@ -391,15 +359,22 @@ def attention_memory(torch: Any) -> None:
 
 def _torch_profiler_peak(torch: Any, fn: Step) -> float | None:
     """Peak of the running sum of the CPU allocations PyTorch's profiler records, in MiB."""
+    saved = os.dup(2)  # the profiler logs its start and stop on stderr: keep them off
     try:
         from torch.profiler import ProfilerActivity, profile
 
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
         with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
             fn()
         events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
                         if e.name() == "[memory]")
     except Exception:  # a private profiler API: report "not measurable" instead
         return None
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
     total = peak = 0
     for _, nbytes in events:
         total += nbytes
