@@ -48,13 +48,14 @@ PORTS: dict[str, tuple[float, float]] = {
     "word_language_model": (1e-4, 1e-6),
     "autogradqs_tutorial": (1e-5, 1e-7),
     "buildmodel_tutorial": (1e-5, 1e-7),
+    "tensorqs_tutorial": (1e-6, 0.0),
 }
 # ports whose shims change what runs (random numbers drawn through torch.rand/randn,
 # shuffled order, dropout masks) also run verbatim, on minigrad's own
 VERBATIM = ["autograd_tutorial", "autogradqs_tutorial", "buildmodel_tutorial",
             "cifar10_tutorial", "dcgan", "mnist", "mnist_rnn", "neural_networks_tutorial",
             "nn_tutorial", "polynomial_autograd", "polynomial_module", "polynomial_tensor",
-            "regression", "tensor_tutorial", "vae"]
+            "regression", "tensor_tutorial", "tensorqs_tutorial", "vae"]
 # verbatim runs that repeat what mnist and cifar10_tutorial already show (minigrad's own
 # dropout, shuffling and worker processes) at a few seconds each: behind the slow mark
 VERBATIM_SLOW = frozenset({"dcgan", "nn_tutorial", "vae"})
@@ -93,6 +94,8 @@ NEEDS: dict[str, str] = {
     "polynomial_autograd": "needs mg.set_default_device (the tutorial calls it with 'cpu')",
     "hooks_tutorial_backward": "needs nn.Module.register_backward_hook (PyTorch's deprecated "
                                "form: the gradients of the module's last node)",
+    "tensorqs_tutorial": "needs the out= argument (torch.matmul(a, b, out=y3), "
+                         "torch.mul(a, b, out=z3))",
 }
 
 
