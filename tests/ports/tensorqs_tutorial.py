@@ -54,7 +54,8 @@ def run(fw: Any) -> dict[str, Any]:
     t1 = torch.cat([tensor, tensor, tensor], dim=1)
     print(t1)
 
-    # This computes the matrix multiplication between two tensors. y1, y2, y3 will have the same value
+    # This computes the matrix multiplication between two tensors.
+    # y1, y2, y3 will have the same value
     # ``tensor.T`` returns the transpose of a tensor
     y1 = tensor @ tensor.T
     y2 = tensor.matmul(tensor.T)
