@@ -40,6 +40,10 @@ LOW_CASES = {
                                      "nn.functional.scaled_dot_product_attention",
                                      [(2, 3, 4), (2, 5, 4), (2, 5, 4)]),
     "prelu": (F.prelu, "nn.functional.prelu", [(4, 6), (1,)]),
+    # composites given the policy as a whole (their bias add must not promote back)
+    "addmm": (mg.addmm, "addmm", [(4, 3), (4, 6), (6, 3)]),
+    "baddbmm": (mg.baddbmm, "baddbmm", [(2, 3, 5), (2, 3, 4), (2, 4, 5)]),
+    "addbmm": (mg.addbmm, "addbmm", [(3, 5), (2, 3, 4), (2, 4, 5)]),
 }
 
 
@@ -77,8 +81,8 @@ def _h(shape, seed=0):
     return mg.tensor(_rand(*shape, seed=seed)).half()
 
 
-# PyTorch's CUDA float32 list (torch.amp docs, "CUDA Ops that can autocast to float32"), plus
-# minigrad's mean (documented): each takes float16 input and must return float32
+# PyTorch's CUDA float32 list (torch.amp docs, "CUDA Ops that can autocast to float32"): each
+# takes float16 input and must return float32
 FP32_CASES = {
     "softmax": lambda: F.softmax(_h((4, 6)), dim=1),
     "log_softmax": lambda: F.log_softmax(_h((4, 6)), dim=1),
@@ -88,7 +92,6 @@ FP32_CASES = {
     "layer_norm": lambda: F.layer_norm(_h((4, 6)), (6,), mg.ones(6), mg.zeros(6)),
     "group_norm": lambda: F.group_norm(_h((2, 4, 3, 3)), 2),
     "sum": lambda: _h((4, 6)).sum(),
-    "mean": lambda: _h((4, 6)).mean(),
     "prod": lambda: _h((4, 6)).prod(),
     "cumsum": lambda: _h((4, 6)).cumsum(1),
     "cumprod": lambda: _h((4, 6)).cumprod(1),
@@ -111,6 +114,9 @@ FP32_CASES = {
     "normalize": lambda: F.normalize(_h((4, 6))),
     "cosine_similarity": lambda: F.cosine_similarity(_h((4, 6)), _h((4, 6), 1)),
     "mse_loss": lambda: F.mse_loss(_h((4, 6)), _h((4, 6), 1)),
+    "mse_loss_none": lambda: F.mse_loss(_h((4, 6)), _h((4, 6), 1), reduction="none"),
+    "huber_loss_none": lambda: F.huber_loss(_h((4, 6)), _h((4, 6), 1), reduction="none"),
+    "kl_div": lambda: F.kl_div(_h((4, 6)), mg.rand(4, 6).half(), reduction="batchmean"),
     "l1_loss": lambda: F.l1_loss(_h((4, 6)), _h((4, 6), 1)),
     "smooth_l1_loss": lambda: F.smooth_l1_loss(_h((4, 6)), _h((4, 6), 1)),
     "binary_cross_entropy_with_logits": lambda: F.binary_cross_entropy_with_logits(
@@ -149,6 +155,11 @@ def test_float32_ops_agree_with_torch_cpu_autocast_where_its_list_has_them():
 def test_mixed_inputs_promote():
     with mg.autocast("cpu"):
         assert mg.atan2(_h((3,)), mg.ones(3)).dtype == F32
+        assert mg.dot(_h((3,)), mg.ones(3)).dtype == F32
+        assert mg.dot(mg.ones(3), mg.ones(3)).dtype == F32  # promote: never lowered
+        assert mg.dot(_h((3,)), _h((3,))).dtype == F16
+        assert mg.tensordot(_h((2, 3)), mg.ones(3, 2), 1).dtype == F32
+        assert mg.cross(_h((2, 3)), mg.ones(2, 3), dim=1).dtype == F32
         assert (_h((3,)) + mg.ones(3)).dtype == F32
         assert mg.zeros(2, 3).scatter_add(1, mg.zeros(2, 3, dtype=mg.int64),
                                           _h((2, 3))).dtype == F32
@@ -157,6 +168,7 @@ def test_mixed_inputs_promote():
 def test_untouched_ops_keep_their_dtype_and_float64_is_never_cast():
     with mg.autocast("cpu"):
         assert F.relu(_h((3,))).dtype == F16
+        assert _h((3,)).mean().dtype == F16  # not in PyTorch's lists
         assert F.relu(mg.ones(3)).dtype == F32
         assert (mg.ones(2, 2, dtype=mg.float64) @ mg.ones(2, 2, dtype=mg.float64)).dtype == F64
         assert mg.ones(3, dtype=mg.float64).exp().dtype == F64

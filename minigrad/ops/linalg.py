@@ -15,6 +15,7 @@ import string
 from typing import Any
 
 from minigrad import dtypes
+from minigrad.amp.policy import LOW, PROMOTE, autocast_function
 from minigrad.errors import ShapeError
 from minigrad.tensor import Tensor
 
@@ -88,6 +89,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     return matmul(input, vec)
 
 
+@autocast_function(PROMOTE)
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """Inner product of two 1-D tensors of one dtype, as ``torch.dot``.
 
@@ -201,6 +203,7 @@ def _add_scaled(op: str, input: Tensor, product: Tensor, beta: float, alpha: flo
     return product + (input if beta == 1 else input * beta)
 
 
+@autocast_function(LOW)
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
           alpha: float = 1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``, input broadcast, as ``torch.addmm``.
@@ -215,6 +218,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
     return _add_scaled("addmm", input, matmul(mat1, mat2), beta, alpha)
 
 
+@autocast_function(LOW)
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1,
           alpha: float = 1) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``, as ``torch.addmv``.
@@ -229,6 +233,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1,
     return _add_scaled("addmv", input, matmul(mat, vec), beta, alpha)
 
 
+@autocast_function(LOW)
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
            alpha: float = 1) -> Tensor:
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``, as ``torch.addbmm``.
@@ -247,6 +252,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
     return _add_scaled("addbmm", input, einsum("bij,bjk->ik", batch1, batch2), beta, alpha)
 
 
+@autocast_function(LOW)
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
             alpha: float = 1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``, as ``torch.baddbmm``.
@@ -265,6 +271,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
     return _add_scaled("baddbmm", input, matmul(batch1, batch2), beta, alpha)
 
 
+@autocast_function(PROMOTE)
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     """Contract the last ``dims`` dims of ``a`` with the first of ``b``, or the listed pairs.
 
@@ -307,6 +314,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", a, b)
 
 
+@autocast_function(PROMOTE)
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """Cross product of 3-vectors along ``dim`` (inputs broadcast), as ``torch.cross``.
 

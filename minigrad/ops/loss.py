@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from minigrad.amp.policy import FP32, autocast_function
 from minigrad.backends import backend_of
 from minigrad.errors import MinigradTypeError, ShapeError
 from minigrad.gradmath import register_math
@@ -165,6 +166,7 @@ def _mean_coef(xp: Any, w_t: Any) -> Any:
         return w_t / w_t.sum()
 
 
+@autocast_function(FP32)
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -192,6 +194,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return -(picked * Tensor._make(coef, None)).sum()
 
 
+@autocast_function(FP32)
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 
+from minigrad.amp.policy import FP32, autocast_function
 from minigrad.errors import ShapeError
 from minigrad.tensor import Tensor
 
@@ -22,6 +23,7 @@ __all__ = ["kl_div"]
 _REDUCTIONS = ("none", "mean", "sum", "batchmean")
 
 
+@autocast_function(FP32)
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
            reduce: bool | None = None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:

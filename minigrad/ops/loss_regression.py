@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad.amp.policy import FP32, autocast_function
 from minigrad.backends import backend_of
 from minigrad.errors import ShapeError
 from minigrad.gradmath import register_math
@@ -101,6 +102,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(loss, reduction)
 
 
+@autocast_function(FP32)
 def binary_cross_entropy_with_logits(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
@@ -127,6 +129,7 @@ def binary_cross_entropy_with_logits(
     return _reduce(loss, reduction)
 
 
+@autocast_function(FP32)
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Squared error, as ``torch.nn.functional.mse_loss``.
@@ -141,6 +144,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     return _reduce(d * d, reduction)
 
 
+@autocast_function(FP32)
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Absolute error, as ``torch.nn.functional.l1_loss``.
@@ -154,6 +158,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     return _reduce((input - target).abs(), reduction)
 
 
+@autocast_function(FP32)
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                    reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
@@ -175,6 +180,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     return _reduce(where(small, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
+@autocast_function(FP32)
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     """``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - delta/2)`` (PyTorch's Huber).
