@@ -241,3 +241,14 @@ def test_one_host_read_per_step_on_the_cupy_standin(backend):
         scaler.update()
         assert standin.COUNTERS.d2h == 1
     assert scaler.get_scale() == 32768.0
+
+
+def test_unscale_handles_a_read_only_gradient():
+    w = mg.ones(3, requires_grad=True)
+    opt = mg.optim.SGD([w], lr=1.0)
+    s = mg.amp.GradScaler("cpu", init_scale=4.0)
+    w.grad = mg.full((1,), 8.0).expand(3)  # a read-only broadcast view
+    assert not w.grad._data.flags.writeable
+    _ = s.scale(w.sum())
+    s.unscale_(opt)
+    np.testing.assert_allclose(w.grad.numpy(), 2.0)

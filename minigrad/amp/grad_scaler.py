@@ -147,7 +147,10 @@ class GradScaler:
                 backend = backend_of(data)
                 xp = backend.xp
                 ok = xp.isfinite(data).all()
-                data *= data.dtype.type(inv_scale)
+                if getattr(getattr(data, "flags", None), "writeable", True):
+                    data *= data.dtype.type(inv_scale)
+                else:  # a read-only (broadcast) view: give the gradient its own memory
+                    g._data = data * data.dtype.type(inv_scale)
                 g._version += 1
                 per_device.setdefault(backend.device_of(data), []).append((xp, ok))
         found: dict[Any, Any] = {}
