@@ -84,8 +84,8 @@ class MultiheadAttention(Module):
     Parameters: ``in_proj_weight`` (3E, E) when ``kdim == vdim == embed_dim``, else
     ``q_proj_weight`` (E, E), ``k_proj_weight`` (E, kdim), ``v_proj_weight`` (E, vdim);
     ``in_proj_bias`` (3E,), ``out_proj`` (a Linear E→E), ``bias_k``/``bias_v`` (1, 1, E) with
-    ``add_bias_kv``. Initialised as PyTorch: xavier_uniform_ projections, zero biases,
-    xavier_normal_ ``bias_k``/``bias_v``. Inputs are (L, N, E) — (N, L, E) with
+    ``add_bias_kv``. Initialised as PyTorch: ``xavier_uniform_`` projections, zero biases,
+    ``xavier_normal_`` ``bias_k``/``bias_v``. Inputs are (L, N, E) — (N, L, E) with
     ``batch_first`` — or unbatched (L, E). Bool masks mark positions NOT to attend (True =
     masked out), as PyTorch's MultiheadAttention; ``is_causal`` is only a hint and needs
     ``attn_mask``; a bool mask beside a float one warns, as PyTorch (a deprecated mix).

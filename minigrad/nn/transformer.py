@@ -138,7 +138,7 @@ class Transformer(Module):
 
     Submodules ``encoder`` (a :class:`TransformerEncoder` with a final LayerNorm, or
     ``custom_encoder``) and ``decoder`` likewise; every parameter with more than one dim is
-    re-initialised with xavier_uniform_ as PyTorch does.
+    re-initialised with ``xavier_uniform_`` as PyTorch does.
 
     >>> import minigrad as mg
     >>> Transformer.generate_square_subsequent_mask(3)
