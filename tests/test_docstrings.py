@@ -14,7 +14,7 @@ MODULES = [
     "minigrad", "minigrad.nn", "minigrad.nn.functional", "minigrad.nn.init", "minigrad.nn.utils",
     "minigrad.optim", "minigrad.optim.lr_scheduler", "minigrad.data", "minigrad.autograd",
     "minigrad.testing", "minigrad.viz", "minigrad.linalg", "minigrad.cuda",
-    "minigrad.accelerator", "minigrad.backends", "minigrad.distributed",
+    "minigrad.accelerator", "minigrad.backends", "minigrad.distributed", "minigrad.amp",
 ]
 
 
