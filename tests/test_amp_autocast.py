@@ -270,3 +270,11 @@ def test_cuda_amp_aliases_warn_like_torch():
     with pytest.warns(FutureWarning, match="deprecated"), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "CUDA is not available" on this machine
         GradScaler()
+
+
+def test_decorating_a_generator_function_raises():
+    def gen():
+        yield mg.ones(2) @ mg.ones(2)
+
+    with pytest.raises(TypeError, match="generator"):
+        mg.autocast("cpu")(gen)

@@ -93,6 +93,9 @@ class autocast:
         enabled: False turns autocast off inside (for that device type).
         cache_enabled: cast each float32 leaf parameter once per region (None: True).
 
+    Decorating a generator function raises ``TypeError`` (PyTorch accepts it, but the region
+    would close before the generator's body runs).
+
     >>> import minigrad as mg
     >>> @mg.autocast("cpu")
     ... def f(x):
