@@ -4,7 +4,8 @@ Parts, in order, each in its own process with its own time limit (a part that ov
 killed with its children and recorded as a timeout; a failure is recorded and the next part
 runs; the whole run stays within ``--budget`` seconds, 8 minutes by default):
 
-1. ``install``: ``pip install -e ".[cuda,test]"`` (skip with ``--no-install``)
+1. ``install``: ``pip install -e ".[cuda,test]"`` unless CuPy, pytest and hypothesis import
+   already (pip gives up quickly without a network; skip with ``--no-install``)
 2. ``env``: nvidia-smi, and what minigrad sees (``mg.cuda.is_available()``, the device)
 3. ``gpu-tests``: ``pytest -m gpu`` (the GPU-marked tests on the real GPU)
 4. ``bench-gpu``: ``bench/bench_gpu.py --quick`` (beside PyTorch CUDA when it is installed)
@@ -96,9 +97,14 @@ def plan(args: argparse.Namespace) -> list[Part]:
     env_code = ("import minigrad as mg; print('cuda available:', mg.cuda.is_available()); "
                 "print('devices:', mg.cuda.device_count()); "
                 "print('cupy status:', __import__('minigrad.backends.cupy_backend', "
-                "fromlist=['x']).cupy_status())")
+                "fromlist=['x']).cupy_status())\n"
+                "try:\n import torch; print('torch', torch.__version__, 'cuda:', "
+                "torch.cuda.is_available())\nexcept ImportError:\n print('torch: not installed')")
     parts = [
-        Part("install", [py, "-m", "pip", "install", "-e", ".[cuda,test]"], LIMITS["install"]),
+        Part("install", ["sh", "-c", f"{py} -c 'import cupy, pytest, hypothesis' 2>/dev/null "
+                         "&& echo 'already installed: cupy, pytest, hypothesis' || "
+                         f"{py} -m pip install --timeout 15 --retries 1 -e '.[cuda,test]'"],
+             LIMITS["install"]),
         Part("env", ["sh", "-c", f"nvidia-smi; {py} -c \"{env_code}\""], LIMITS["env"]),
         Part("gpu-tests", [py, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:randomly",
                            "--no-header", "tests"], LIMITS["gpu-tests"]),

@@ -31,8 +31,8 @@ def test_arguments_and_plan(gc):
     names = [p.name for p in gc.plan(args)]
     assert names == ["install", "env", "gpu-tests", "bench-gpu", "lenet-fp32", "lenet-amp"]
     assert sum(gc.LIMITS.values()) <= 480  # all parts fit the 8-minute budget
-    install = gc.plan(args)[0].cmd
-    assert install[-3:] == ["install", "-e", ".[cuda,test]"]
+    install = gc.plan(args)[0].cmd[-1]
+    assert "pip install" in install and "-e '.[cuda,test]'" in install
     assert "install" not in [p.name for p in gc.plan(gc.parse_args(["--no-install"]))]
     only = gc.plan(gc.parse_args(["--only", "env,lenet-amp", "--data", "/d"]))
     assert [p.name for p in only] == ["env", "lenet-amp"] and only[1].cmd[-2:] == ["--data", "/d"]
@@ -66,7 +66,7 @@ def test_dry_run_writes_the_report_and_runs_nothing(gc, tmp_path, capsys):
     assert f"report: {report}" in capsys.readouterr().out
     text = report.read_text()
     assert "DRY RUN" in text and text.count("| skipped |") == 6
-    assert "pip install -e .[cuda,test]" in text and "## lenet-amp: skipped" in text
+    assert "pip install --timeout 15" in text and "## lenet-amp: skipped" in text
 
 
 def test_report_records_failures_and_exit_status(gc, tmp_path, monkeypatch):
