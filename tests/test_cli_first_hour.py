@@ -64,11 +64,16 @@ def test_eval_remembers_the_data_folder_and_speaks_eval(
     assert "--data DIR" in err and "--dataset" not in err and "root=" not in err
 
 
-def test_evaluation_phase_is_labelled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluation_phase_is_labelled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from minigrad.training.progress import Progress
+
+    phases = []
+    original = Progress.phase
+    monkeypatch.setattr(Progress, "phase", lambda self, label: (phases.append(label),
+                                                                  original(self, label)))
     _small_mnist(tmp_path / "data")
-    assert _train(tmp_path / "data", tmp_path / "o") == 0
-    err = capsys.readouterr().err
-    assert "epoch 1/1: evaluating on 20 test samples …" in err
+    assert _train(tmp_path / "data", tmp_path / "o", "--epochs", "2") == 0
+    assert phases == ["evaluating on 20 test samples"] * 2
 
 
 def test_evaluation_phase_on_the_bar() -> None:

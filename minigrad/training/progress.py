@@ -55,6 +55,7 @@ class Progress:
     def __init__(self, total: int, desc: str = "", stream: TextIO | None = None,
                  bar: bool | None = None, interval: float | None = None) -> None:
         self.total, self.desc = int(total), desc
+        self.label = desc  # what the bar shows: desc, then desc · phase (see phase())
         self.stream = stream if stream is not None else sys.stderr
         if bar is None:
             isatty = getattr(self.stream, "isatty", None)
@@ -111,19 +112,17 @@ class Progress:
                   f"{self.samples_per_s:,.0f} samples/s", file=self.stream, flush=True)
 
     def phase(self, label: str) -> None:
-        """Name what runs now that the batches are done (``"evaluating on 10000 test
-        samples"``): the bar's label changes, a plain-lines stream gets a status line.
+        """Name what runs now that the batches are done (``"evaluating on 10,000 test
+        samples"``), so a bar standing at 100% says why it waits; plain-line output (no bar)
+        needs no such line and stays as it is.
 
-        >>> import io
-        >>> out = io.StringIO()
-        >>> p = Progress(total=1, desc="epoch 1/2", stream=out, bar=False, interval=30)
-        >>> p.phase("evaluating"); out.getvalue()
-        'epoch 1/2: evaluating …\\n'
+        >>> p = Progress(total=1, desc="epoch 1/2", bar=False)
+        >>> p.phase("evaluating"); p.label
+        'epoch 1/2 · evaluating'
         """
+        self.label = f"{self.desc} · {label}"
         if self.bar is not None:
-            self.bar.set_description(f"{self.desc} · {label}", refresh=True)
-        elif self.interval > 0:
-            print(f"{self.desc}: {label} …", file=self.stream, flush=True)
+            self.bar.set_description(self.label, refresh=True)
 
     def close(self, summary: str = "") -> None:
         """End the epoch with a summary line."""
