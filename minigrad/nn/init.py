@@ -13,14 +13,17 @@ True
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from minigrad.backends import backend_of
+from minigrad.creation import randn
 from minigrad.errors import ShapeError
 from minigrad.grad_mode import no_grad
 from minigrad.tensor import Tensor
 
 __all__ = [
     "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
-    "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
+    "orthogonal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
 ]
 
 _LINEAR = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -185,3 +188,32 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_normal_"))
     return normal_(tensor, 0.0, std)
 
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """Saxe et al. (2013): a (semi-)orthogonal matrix times ``gain``, from the QR
+    decomposition of a standard normal ``(size(0), numel // size(0))`` matrix with R's
+    diagonal made positive, as PyTorch; dims past the first are flattened.
+
+    >>> import minigrad as mg
+    >>> w = orthogonal_(mg.empty(3, 5))
+    >>> bool(((w @ w.t()) - mg.eye(3)).abs().max() < 1e-5)
+    True
+    """
+    if tensor.dim() < 2:
+        raise ShapeError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+                         f"got shape {tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flat = randn(rows, cols, dtype=tensor.dtype, device=tensor.device,
+                     generator=generator)._data
+        xp = backend_of(flat).xp
+        a = flat.T if rows < cols else flat
+        q, r = xp.linalg.qr(a.astype(xp.float64))
+        q = q * xp.sign(xp.diagonal(r))
+        if rows < cols:
+            q = q.T
+        tensor.copy_(Tensor._make(q.reshape(tensor.shape).astype(flat.dtype), None))
+        return tensor.mul_(gain)
