@@ -89,3 +89,12 @@ def test_lenet_epoch_runs_on_cpu(gc, mode, tmp_path, capsys):
     assert out["mode"] == mode and out["steps"] == 2 and "synthetic" in out["data"]
     assert out["last_loss"] > 0 and 0 <= out["test_accuracy"] <= 1
     assert out["final_scale"] == (65536.0 if mode == "amp" else 1.0)
+
+
+@pytest.mark.parametrize("mode", ["fp32", "amp"])
+def test_lenet_epoch_on_each_backend(gc, mode, backend, tmp_path):
+    """The training part's own code on the backend's device (the GPU-marked "cuda" case runs
+    on a real GPU or the CuPy stand-in), as gpu_check runs it with ``--device cuda``."""
+    out = gc.train_epoch(mode, backend.device, str(tmp_path), 8, 2)
+    assert out["device"] == backend.device and out["steps"] == 2
+    assert out["skipped_steps"] == 0 and out["last_loss"] > 0
