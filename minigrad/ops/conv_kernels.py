@@ -1,4 +1,4 @@
-"""Array-level convolution kernels: im2col + one matmul, chunked over the batch.
+"""Array-level convolution kernels: im2col + GEMM (the reference) and shifted GEMM.
 
 These work on raw arrays of any backend: the backend supplies ``im2col`` / ``col2im`` (see
 :class:`minigrad.backends.base.Backend`), everything else is ``xp.matmul`` and reshapes. The
@@ -7,6 +7,10 @@ differentiable ops in :mod:`minigrad.ops.conv` call them.
 The column buffer of one image is ``C*kH*kW*OH*OW`` elements; when the whole batch's buffer
 would pass :data:`COL_BUDGET_BYTES`, the batch is processed in chunks, so memory stays bounded
 (batch 256 x 3 x 224 x 224 with a 7x7 kernel runs in a few hundred MB of columns).
+
+Stride-1, groups-1 convolutions can also run as shifted GEMMs (:mod:`.conv_shifted`, no column
+buffer). Which algorithm runs is chosen per shape by :mod:`.autotune` when
+``mg.backends.cudnn.benchmark`` is True; otherwise im2col always runs.
 
 >>> import numpy as np
 >>> from minigrad.backends import backend_for
@@ -20,6 +24,9 @@ array([[4., 4.],
 from __future__ import annotations
 
 from typing import Any
+
+from . import autotune
+from .conv_shifted import applies, shifted_forward, shifted_input_grad, shifted_weight_grad
 
 __all__ = [
     "COL_BUDGET_BYTES", "conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad",
@@ -43,15 +50,46 @@ def _chunk(n: int, per_image_elems: int, itemsize: int) -> int:
     return max(1, min(n, COL_BUDGET_BYTES // max(1, per_image_elems * itemsize)))
 
 
+def _key(kind: str, backend: Any, dtype: Any, *parts: Any) -> tuple[Any, ...]:
+    return (kind, backend.name, str(dtype), *(tuple(p) for p in parts))
+
+
+def _gemm_each(xp: Any, a: Any, b: Any, out: Any) -> None:
+    """``out[i] = a @ b[i]``, one 2-D GEMM per image: NumPy's batched matmul with a broadcast
+    2-D ``a`` leaves BLAS for its plain loop (10x slower on conv shapes)."""
+    for i in range(b.shape[0]):
+        xp.matmul(a, b[i], out=out[i])
+
+
 def conv2d_forward(
     backend: Any, x: Any, w: Any, b: Any, stride: Pair, padding: Pad4, dilation: Pair,
     groups: int, keep_cols: bool = False,
 ) -> tuple[Any, Any]:
     """Cross-correlation of ``x`` (N, C, H, W) with ``w`` (O, C/groups, kH, kW) (+ ``b``).
 
-    Returns ``(out, cols)``: out (N, O, OH, OW); ``cols`` is the (N, C, kH, kW, OH, OW) column
-    buffer when ``keep_cols`` and the batch fit in one chunk (backward reuses it), else None.
+    Returns ``(out, aux)``: out (N, O, OH, OW); when ``keep_cols``, ``aux`` is what the weight
+    gradient can reuse (``{"im2col": cols}`` when the batch fit in one chunk, or
+    ``{"shifted": padded input}``), else None. Pass it to :func:`conv2d_weight_grad`.
     """
+    cands = {"im2col": lambda: _im2col_forward(backend, x, w, stride, padding, dilation,
+                                               groups, keep_cols)}
+    if applies(stride, groups):
+        cands["shifted"] = lambda: _shifted_fwd(backend.xp, x, w, padding, dilation, keep_cols)
+    key = _key("conv2d", backend, x.dtype, x.shape, w.shape, stride, padding, dilation, (groups,))
+    _, (out, aux) = autotune.pick(key, cands)
+    if b is not None:
+        out += b.reshape(1, -1, 1, 1)
+    return out, aux
+
+
+def _shifted_fwd(xp: Any, x: Any, w: Any, padding: Pad4, dilation: Pair,
+                 keep: bool) -> tuple[Any, Any]:
+    out, xc = shifted_forward(xp, x, w, padding, dilation)
+    return out, ({"shifted": xc} if keep else None)
+
+
+def _im2col_forward(backend: Any, x: Any, w: Any, stride: Pair, padding: Pad4, dilation: Pair,
+                    groups: int, keep_cols: bool) -> tuple[Any, Any]:
     xp = backend.xp
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
@@ -67,14 +105,12 @@ def conv2d_forward(
         n1 = min(n, n0 + step)
         cols = backend.im2col(x[n0:n1], (kh, kw), stride, padding, dilation)
         if groups == 1:
-            xp.matmul(wm, cols.reshape(n1 - n0, kg, length), out=out[n0:n1])
+            _gemm_each(xp, wm, cols.reshape(n1 - n0, kg, length), out[n0:n1])
         else:
             res = xp.matmul(wm, cols.reshape(n1 - n0, groups, kg, length))
             out[n0:n1] = res.reshape(n1 - n0, o, length)
-    if b is not None:
-        out += b.reshape(1, o, 1)
     keep = keep_cols and step >= n
-    return out.reshape(n, o, oh, ow), (cols if keep else None)
+    return out.reshape(n, o, oh, ow), ({"im2col": cols} if keep else None)
 
 
 def conv2d_weight_grad(
@@ -83,9 +119,33 @@ def conv2d_weight_grad(
 ) -> Any:
     """Gradient of the weight: correlation of input ``x`` with the output gradient ``g``.
 
-    ``g`` is (N, O, OH, OW); returns (O, C/groups, kH, kW). ``cols`` (the forward's column
-    buffer of ``x``) is used instead of ``x`` when given.
+    ``g`` is (N, O, OH, OW); returns (O, C/groups, kH, kW). ``cols`` (the ``aux`` that
+    :func:`conv2d_forward` returned for ``x``) is used instead of ``x`` when given.
     """
+    if cols is not None:
+        ((kind, buf),) = cols.items()
+        if kind == "shifted":
+            return shifted_weight_grad(backend.xp, buf, g, kernel_size, dilation)
+        return _im2col_weight_grad(backend, None, g, kernel_size, stride, padding, dilation,
+                                   groups, buf)
+    cands = {"im2col": lambda: _im2col_weight_grad(backend, x, g, kernel_size, stride, padding,
+                                                   dilation, groups, None)}
+    if applies(stride, groups):
+        cands["shifted"] = lambda: shifted_weight_grad(
+            backend.xp, _pad_cf(backend.xp, x, padding), g, kernel_size, dilation)
+    key = _key("conv2d_weight", backend, g.dtype, x.shape, g.shape, kernel_size, stride,
+               padding, dilation, (groups,))
+    return autotune.pick(key, cands)[1]
+
+
+def _pad_cf(xp: Any, x: Any, padding: Pad4) -> Any:
+    from .conv_shifted import pad_channel_first
+
+    return pad_channel_first(xp, x, padding)
+
+
+def _im2col_weight_grad(backend: Any, x: Any, g: Any, kernel_size: Pair, stride: Pair,
+                        padding: Pad4, dilation: Pair, groups: int, cols: Any) -> Any:
     xp = backend.xp
     n, o, oh, ow = g.shape
     kh, kw = kernel_size
@@ -101,6 +161,13 @@ def conv2d_weight_grad(
         n1 = min(n, n0 + step)
         cc = cols if cols is not None else backend.im2col(
             x[n0:n1], kernel_size, stride, padding, dilation)
+        if groups == 1:
+            # per image (O, L) @ (L, K): BLAS reads the transposed columns in place
+            cc = cc.reshape(n1 - n0, kg, length)
+            for i in range(n1 - n0):
+                part = xp.matmul(gm[n0 + i, 0], cc[i].T)
+                acc = part if acc is None else acc.__iadd__(part)
+            continue
         cc = cc.reshape(n1 - n0, groups, kg, length)
         part = xp.matmul(gm[n0:n1], cc.transpose(0, 1, 3, 2)).sum(axis=0)
         acc = part if acc is None else acc + part
@@ -115,8 +182,24 @@ def conv2d_input_grad(
 
     ``g`` is (N, O, OH, OW), ``w`` (O, C/groups, kH, kW); returns (N, C, H, W) with
     ``(H, W) = in_size``: the full correlation with the 180-degree-rotated kernel, computed as
-    ``w^T @ g`` followed by ``col2im``.
+    ``w^T @ g`` followed by ``col2im`` (or as shifted GEMMs, see :mod:`.conv_shifted`).
     """
+    in_size = tuple(in_size)
+    cands = {"im2col": lambda: _im2col_input_grad(backend, g, w, in_size, stride, padding,
+                                                  dilation, groups)}
+    kh, kw = w.shape[2:]
+    fits = (g.shape[2] == in_size[0] + padding[0] + padding[1] - dilation[0] * (kh - 1)
+            and g.shape[3] == in_size[1] + padding[2] + padding[3] - dilation[1] * (kw - 1))
+    if applies(stride, groups) and fits:
+        cands["shifted"] = lambda: shifted_input_grad(backend.xp, g, w, in_size, padding,
+                                                      dilation)
+    key = _key("conv2d_input", backend, g.dtype, g.shape, w.shape, in_size, stride, padding,
+               dilation, (groups,))
+    return autotune.pick(key, cands)[1]
+
+
+def _im2col_input_grad(backend: Any, g: Any, w: Any, in_size: Pair, stride: Pair,
+                       padding: Pad4, dilation: Pair, groups: int) -> Any:
     xp = backend.xp
     n, o, oh, ow = g.shape
     _, cg, kh, kw = w.shape
@@ -129,11 +212,11 @@ def conv2d_input_grad(
         n1 = min(n, n0 + step)
         m = n1 - n0
         if groups == 1:
-            # one 2-D matmul (K, O) @ (O, m*L) is the fast shape for BLAS; the (C, kH, kW, m,
-            # OH, OW) result has contiguous rows, which keeps col2im's strided adds cheap
-            g2 = xp.ascontiguousarray(g[n0:n1].reshape(m, o, length).transpose(1, 0, 2))
-            dcols = xp.matmul(w.reshape(o, kg).T, g2.reshape(o, m * length))
-            dcols = dcols.reshape(c, kh, kw, m, oh, ow).transpose(3, 0, 1, 2, 4, 5)
+            # per image (K, O) @ (O, L) straight into the (m, C, kH, kW, OH, OW) columns
+            # col2im reads: no transposed copy of g, no batched-matmul slow path
+            dcols = xp.empty((m, kg, length), dtype=g.dtype)
+            _gemm_each(xp, w.reshape(o, kg).T, g[n0:n1].reshape(m, o, length), dcols)
+            dcols = dcols.reshape(m, c, kh, kw, oh, ow)
         else:
             wt = w.reshape(groups, o // groups, kg).transpose(0, 2, 1)
             dcols = xp.matmul(wt, g[n0:n1].reshape(m, groups, o // groups, length))
