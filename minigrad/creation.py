@@ -149,8 +149,10 @@ def _filled(op: str, size: tuple[Any, ...], value: Any, dtype: Any, device: Any,
         raise MinigradTypeError(
             f"{op}: fill_value must be a number, got {type(value).__name__}"
         )
-    xp = backend_for(device).xp
-    return _new(xp.full(_shape(size, op), value, dtype=dtype), requires_grad)
+    dev = parse_device(device)
+    backend = backend_for(dev)
+    with backend.on_device(dev):
+        return _new(backend.xp.full(_shape(size, op), value, dtype=dtype), requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -265,8 +267,11 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
         raise ValueError("arange: step must be nonzero")
     if dtype is None:
         dtype = dtypes.result_dtype(start, end, step)
-    xp = backend_for(device).xp
-    return _new(xp.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad)
+    dev = parse_device(device)
+    backend = backend_for(dev)
+    with backend.on_device(dev):
+        arr = backend.xp.arange(start, end, step).astype(dtypes.to_dtype(dtype))
+    return _new(arr, requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
@@ -279,8 +284,10 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
     """
     steps = as_count("linspace", "steps", steps)
     _check_numbers("linspace", start=start, end=end)
-    xp = backend_for(device).xp
-    return _new(xp.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
+    dev = parse_device(device)
+    backend = backend_for(dev)
+    with backend.on_device(dev):
+        return _new(backend.xp.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
@@ -293,8 +300,11 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: An
     """
     steps = as_count("logspace", "steps", steps)
     _check_numbers("logspace", start=start, end=end, base=base)
-    xp = backend_for(device).xp
-    return _new(xp.logspace(start, end, steps, base=base).astype(_float(dtype)), requires_grad)
+    dev = parse_device(device)
+    backend = backend_for(dev)
+    with backend.on_device(dev):
+        arr = backend.xp.logspace(start, end, steps, base=base).astype(_float(dtype))
+    return _new(arr, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
@@ -307,8 +317,10 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
     """
     n = as_count("eye", "n", n)
     m = n if m is None else as_count("eye", "m", m)
-    xp = backend_for(device).xp
-    return _new(xp.eye(n, m, dtype=_float(dtype)), requires_grad)
+    dev = parse_device(device)
+    backend = backend_for(dev)
+    with backend.on_device(dev):
+        return _new(backend.xp.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -321,8 +333,8 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     """
     rng = rng_of(generator, device)
     dt = _sample_dtype("rand", dtype)
-    arr = rng.random(_shape(size, "rand")).astype(dt, copy=False)
-    return _new(_place(arr, device), requires_grad)
+    arr = rng.random(_shape(size, "rand"))
+    return _new(_place(arr, device, dt), requires_grad)  # cast on the device
 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -335,8 +347,8 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     rng = rng_of(generator, device)
     dt = _sample_dtype("randn", dtype)
-    arr = rng.standard_normal(_shape(size, "randn")).astype(dt, copy=False)
-    return _new(_place(arr, device), requires_grad)
+    arr = rng.standard_normal(_shape(size, "randn"))
+    return _new(_place(arr, device, dt), requires_grad)  # cast on the device
 
 
 def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None,

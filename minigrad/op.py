@@ -65,6 +65,8 @@ class Op:
     #: PyTorch-style node hooks (``register_prehook`` / ``register_hook``), see autograd.graph
     _fn_hooks: Any = None
     _trace: Any = None
+    #: a GPU node's device (``Backend.device_context`` of its output), entered by backward
+    _device: Any = None
     _saved_out: Any = None
     #: set when the saved output array is overwritten in place (tensor_methods._mark_modified)
     _out_modified: bool = False
@@ -108,15 +110,15 @@ class Op:
             if backend.name != "numpy" and len({backend.device_of(a) for a in arrays}) > 1:
                 _raise_device_mismatch(cls.__name__, inputs)
         node = cls.__new__(cls)
-        if STATE.anomaly:  # NaN/Inf become an AnomalyError below, so NumPy need not warn
-            with backend.errstate(all="ignore"):
-                out = node.forward(backend.xp, *arrays, **params)
-            _check_finite(cls.__name__, "forward output", out, backend, traceback.extract_stack(),
-                          arrays)
+        if backend.enters_device:  # a GPU: the op runs, and allocates, on its inputs' device
+            with backend.device_context(arrays[0]):
+                out = _forward(node, backend, arrays, params)
+        elif STATE.anomaly:
+            out = _forward(node, backend, arrays, params)
         else:
             out = node.forward(backend.xp, *arrays, **params)
-        if type(out) is not atype:
-            out = backend.xp.asarray(out)
+            if type(out) is not atype:
+                out = backend.xp.asarray(out)
         if not (requires and STATE.grad_enabled and cls.differentiable) or out.dtype.kind != "f":
             return Tensor._make(out, None)
         node._record(inputs, out, backend)
@@ -139,6 +141,8 @@ class Op:
         self.in_meta = tuple(meta)
         self.out_meta = (out.shape, out.dtype)  # read by minigrad.viz (graph pictures)
         self.backend = backend
+        if backend.enters_device:
+            self._device = backend.device_context(out)
         self._saved_inputs = inputs if cls.save_inputs else None
         self._saved_versions = tuple(t._version for t in inputs) if cls.save_inputs else None
         self._saved_out = out if cls.save_output else None
@@ -261,6 +265,21 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+def _forward(node: Op, backend: Backend, arrays: list[Any], params: dict[str, Any]) -> Any:
+    """``node.forward`` as a backend array, checked for NaN/Inf in anomaly mode."""
+    name = type(node).__name__
+    if STATE.anomaly:  # NaN/Inf become an AnomalyError below, so NumPy need not warn
+        with backend.errstate(all="ignore"):
+            out = node.forward(backend.xp, *arrays, **params)
+        _check_finite(name, "forward output", out, backend, traceback.extract_stack(),
+                      arrays)
+    else:
+        out = node.forward(backend.xp, *arrays, **params)
+    if type(out) is not type(arrays[0]):
+        out = backend.xp.asarray(out)
+    return out
 
 
 def _reducible(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> bool:

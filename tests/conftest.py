@@ -7,6 +7,9 @@
   table tests cap their own example counts, so it mostly deepens the forward tests).
 * ``mnist_dir``: the directory holding the four MNIST IDX files, found through
   ``MINIGRAD_DATA`` or ``<repo>/../shared/data``; skips when absent.
+* ``MINIGRAD_CUPY_STANDIN=1``: the NumPy-backed CuPy stand-in (``tests/cupy_standin``) is
+  installed as ``cupy``/``cupyx`` before minigrad looks for CuPy, so the "cuda" backend and
+  the GPU-marked tests run without a GPU; the pytest header says so.
 """
 
 from __future__ import annotations
@@ -26,19 +29,37 @@ try:
 except ImportError:  # not installed: make the repo root importable
     sys.path.insert(0, str(REPO))
 
+import cupy_standin  # noqa: E402
+
+if cupy_standin.enabled():  # before minigrad's backend loader imports cupy
+    cupy_standin.install()
+
 from minigrad.backends import cuda_backend_if_available  # noqa: E402
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=25,
                           print_blob=True)
 settings.register_profile("dev", deadline=None, max_examples=50)
 settings.register_profile("thorough", deadline=None, max_examples=400)  # before a release
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI")
-                                                                else "dev"))
+# on the CuPy stand-in the GPU-marked tests check the CUDA code paths, not the properties
+# (the NumPy run explores those): a few derandomized examples keep that run within minutes
+settings.register_profile("standin", derandomize=True, deadline=None, max_examples=3,
+                          print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or (
+    "standin" if cupy_standin.enabled() else "ci" if os.environ.get("CI") else "dev"))
 
 MNIST_FILES = (
     "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
     "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
 )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which CuPy the "cuda" backend runs on."""
+    if cupy_standin.enabled():
+        count = cupy_standin.STATE.count
+        return (f"cupy: the NumPy-backed stand-in (tests/cupy_standin, {cupy_standin.ENV}=1, "
+                f"{count} fake devices): GPU-marked tests run on the CPU")
+    return "cupy: " + (_cuda_reason() or "real CuPy with a GPU")
 
 
 @dataclass(frozen=True)

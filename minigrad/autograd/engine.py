@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from minigrad.autograd import graph
-from minigrad.backends import backend_of
+from minigrad.backends import backend_of, backends
 from minigrad.errors import AutogradError
 from minigrad.grad_mode import STATE, detect_anomaly, set_grad_enabled
 from minigrad.gradmath import TENSOR_MATH, array_math
@@ -62,7 +62,8 @@ def _root_grads(
                     f"{op}: grad can be implicitly created only for scalar outputs; output {i} "
                     f"has shape {out.shape}: pass a gradient of that shape"
                 )
-            g = out._backend.xp.ones(out._data.shape, dtype=out._data.dtype)
+            with out._backend.device_context(out._data):  # the seed goes to out's device
+                g = out._backend.xp.ones(out._data.shape, dtype=out._data.dtype)
         else:
             if not isinstance(g, Tensor):
                 g = Tensor._from_data(g, out.dtype, out.device)
@@ -71,7 +72,9 @@ def _root_grads(
                     f"{op}: gradient for output {i} has shape {g.shape} but the output has "
                     f"shape {out.shape}"
                 )
-            g = g if create_graph else g._data.copy()  # a leaf may adopt it: never alias
+            if not create_graph:  # a leaf may adopt it: never alias
+                with g._backend.device_context(g._data):
+                    g = g._data.copy()
         if create_graph and not isinstance(g, Tensor):
             g = Tensor._make(g, None)
         roots.append((out, g))
@@ -79,6 +82,21 @@ def _root_grads(
 
 
 def _run(
+    roots: list[tuple[Tensor, Any]],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: dict[Any, int] | None,
+) -> dict[int, Any]:
+    """:func:`_walk`, restoring the GPU's current device after it (each node's backward runs
+    on its own device, as its forward did)."""
+    gpu = next((b for b in backends() if b.enters_device), None)
+    if gpu is None:
+        return _walk(roots, retain_graph, create_graph, capture)
+    with gpu.device_scope():
+        return _walk(roots, retain_graph, create_graph, capture)
+
+
+def _walk(
     roots: list[tuple[Tensor, Any]],
     retain_graph: bool,
     create_graph: bool,
@@ -132,6 +150,8 @@ def _run(
         node = ready.pop()
         g = grads.pop(node, None)
         if g is not None:
+            if node._device is not None:  # a GPU node: its backward runs on its device
+                node.backend.use_device(node._device)
             if node._pre_hooks:
                 g = graph.run_tensor_hooks(node._pre_hooks, g, create_graph)
             node_hooks = node._fn_hooks

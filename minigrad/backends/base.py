@@ -126,6 +126,12 @@ class Backend:
     name: str = "abstract"
     xp: Any = None
     array_type: type = object
+    #: True where arrays live on one of several devices (GPUs): ops then run inside
+    #: :meth:`device_context` of their inputs; False keeps the CPU's hot path free of it
+    enters_device: bool = False
+    #: False where reading a value back to the host waits for the device (a GPU): checks
+    #: that need a value then run only in anomaly mode, and value probes are skipped
+    cheap_host_reads: bool = True
 
     def device_of(self, array: Any) -> Device:  # pragma: no cover - interface
         raise NotImplementedError
@@ -176,6 +182,28 @@ class Backend:
         ``x`` and ``cols``: ``(im2col(x) * cols).sum() == (x * col2im(cols)).sum()``.
         """
         raise NotImplementedError  # pragma: no cover - interface
+
+    def device_context(self, array: Any) -> Any:
+        """A context manager making ``array``'s device the current one, so that an op on it
+        runs and allocates there (``cuda:1`` work on GPU 1); a no-op context on the CPU."""
+        return contextlib.nullcontext()
+
+    def on_device(self, device: Device) -> Any:
+        """A context manager making ``device`` the current one (arrays created inside land
+        there); a no-op context on the CPU."""
+        return contextlib.nullcontext()
+
+    def use_device(self, handle: Any) -> None:
+        """Make current the device of a :meth:`device_context` handle (kept by GPU nodes
+        for their backward)."""
+
+    def use_device_of(self, array: Any) -> None:
+        """Make ``array``'s device the current one until :meth:`device_scope` ends (the
+        backward engine and optimizers, which visit arrays of several devices in turn)."""
+
+    def device_scope(self) -> Any:
+        """A context manager restoring the current device on exit."""
+        return contextlib.nullcontext()
 
     def errstate(self, **kwargs: str) -> Any:
         """A context manager muting floating-point warnings (``numpy.errstate``'s keywords);

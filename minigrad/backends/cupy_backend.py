@@ -45,28 +45,36 @@ def load_cupy_backend() -> CupyBackend:
 
 
 class _CupyRng:
-    """NumPy-Generator-shaped methods over one seeded ``cupy.random.RandomState``."""
+    """NumPy-Generator-shaped methods over one seeded ``cupy.random.RandomState``, drawing on
+    its own device whichever device is current."""
 
-    def __init__(self, cupy: Any, seed: int | None) -> None:
+    def __init__(self, cupy: Any, seed: int | None, index: int = 0) -> None:
         self._rs = cupy.random.RandomState(seed)
+        self._device = cupy.cuda.Device(index)
 
     def random(self, size: Any = None) -> Any:
-        return self._rs.random_sample(size, dtype="float64")
+        with self._device:
+            return self._rs.random_sample(size, dtype="float64")
 
     def standard_normal(self, size: Any = None) -> Any:
-        return self._rs.standard_normal(size, dtype="float64")
+        with self._device:
+            return self._rs.standard_normal(size, dtype="float64")
 
     def integers(self, low: int, high: int | None = None, size: Any = None) -> Any:
-        return self._rs.randint(low, high, size=size, dtype="int64")
+        with self._device:
+            return self._rs.randint(low, high, size=size, dtype="int64")
 
     def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None) -> Any:
-        return self._rs.uniform(low, high, size, dtype="float64")
+        with self._device:
+            return self._rs.uniform(low, high, size, dtype="float64")
 
     def normal(self, loc: float = 0.0, scale: float = 1.0, size: Any = None) -> Any:
-        return self._rs.normal(loc, scale, size, dtype="float64")
+        with self._device:
+            return self._rs.normal(loc, scale, size, dtype="float64")
 
     def permutation(self, n: int) -> Any:
-        return self._rs.permutation(n)
+        with self._device:
+            return self._rs.permutation(n)
 
 
 _IM2COL_SRC = """
@@ -114,6 +122,8 @@ class CupyBackend(Backend):
     """GPU arrays through CuPy; cuBLAS serves the GEMMs through ``xp.matmul``."""
 
     name = "cupy"
+    enters_device = True
+    cheap_host_reads = False  # a read waits for the queued kernels: none in training steps
 
     def __init__(self) -> None:
         import cupy
@@ -135,7 +145,24 @@ class CupyBackend(Backend):
     def asarray(self, data: Any, dtype: Any = None, device: Device | None = None) -> Any:
         index = 0 if device is None or device.index is None else device.index
         with self.xp.cuda.Device(index):
+            if isinstance(data, self.array_type) and data.device.id != index:
+                data = data.copy()  # cupy.asarray keeps an array on its own device: copy it
             return self.xp.asarray(data, dtype=dtype)
+
+    def device_context(self, array: Any) -> Any:
+        return array.device  # a cupy.cuda.Device: entering it makes it current
+
+    def on_device(self, device: Device) -> Any:
+        return self.xp.cuda.Device(device.index or 0)
+
+    def use_device(self, handle: Any) -> None:
+        handle.use()
+
+    def use_device_of(self, array: Any) -> None:
+        array.device.use()
+
+    def device_scope(self) -> Any:
+        return self.xp.cuda.Device()  # exiting restores the device current at entry
 
     def to_numpy(self, array: Any) -> Any:
         return self.xp.asnumpy(array)
@@ -177,7 +204,7 @@ class CupyBackend(Backend):
         if rng is None:
             with self.xp.cuda.Device(index):
                 seed = None if self._seed is None else self._seed + index
-                rng = self._rngs[index] = _CupyRng(self.xp, seed)
+                rng = self._rngs[index] = _CupyRng(self.xp, seed, index)
         return rng
 
     def seed(self, seed: int) -> None:

@@ -154,14 +154,26 @@ class _BatchNorm(Module):
                              f"of shape {input.shape}")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
+            count = self._batches_tracked()
             _set(self.num_batches_tracked, self.num_batches_tracked._data + 1)
+            self._tracked = (id(self.num_batches_tracked), self.num_batches_tracked._version,
+                             count)
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.item())
+                factor = 1.0 / count
         use_batch = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
         return batch_norm(input, self.running_mean if track else None,
                           self.running_var if track else None, self.weight, self.bias,
                           use_batch, factor, self.eps)
+
+    def _batches_tracked(self) -> int:
+        """``num_batches_tracked + 1`` as a Python int, kept on the host beside the buffer so
+        a training step reads nothing back from a GPU (read again only after the buffer was
+        replaced or written by anything else: a loaded state_dict, ``.to()``, a user)."""
+        buf, known = self.num_batches_tracked, self.__dict__.get("_tracked")
+        if known is not None and known[0] == id(buf) and known[1] == buf._version:
+            return known[2] + 1
+        return int(buf.item()) + 1
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -244,7 +244,12 @@ def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
         dt = dtypes.result_dtype(ref, other)
         if rdt != dt:
             ref = astype(ref, dt)
-    const = Tensor._make(ref._backend.xp.asarray(other, dtype=dt), None)
+    backend = ref._backend
+    if backend.enters_device:  # a GPU: the constant goes to ref's device
+        with backend.device_context(ref._data):
+            const = Tensor._make(backend.xp.asarray(other, dtype=dt), None)
+    else:
+        const = Tensor._make(backend.xp.asarray(other, dtype=dt), None)
     return (ref, const) if isinstance(a, Tensor) else (const, ref)
 
 

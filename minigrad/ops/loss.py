@@ -19,6 +19,7 @@ from typing import Any
 from minigrad.amp.policy import FP32, autocast_function
 from minigrad.backends import backend_of
 from minigrad.errors import MinigradTypeError, ShapeError
+from minigrad.grad_mode import is_anomaly_enabled
 from minigrad.gradmath import register_math
 from minigrad.op import Op
 from minigrad.tensor import Tensor
@@ -128,7 +129,14 @@ def _batched(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, bool]:
 
 def _index_coef(op: str, input: Tensor, target: Tensor, weight: Tensor | None,
                 ignore_index: int) -> tuple[Any, Any, Any]:
-    """(safe index (N, 1, d...), per-target weight w_t with 0 where ignored, weight array)."""
+    """(safe index (N, 1, d...), per-target weight w_t with 0 where ignored, weight array),
+    computed on the input's device."""
+    with input._backend.device_context(input._data):
+        return _index_coef_here(op, input, target, weight, ignore_index)
+
+
+def _index_coef_here(op: str, input: Tensor, target: Tensor, weight: Tensor | None,
+                     ignore_index: int) -> tuple[Any, Any, Any]:
     xp = input._backend.xp
     c = input.shape[1]
     expected = (input.shape[0], *input.shape[2:])
@@ -142,12 +150,18 @@ def _index_coef(op: str, input: Tensor, target: Tensor, weight: Tensor | None,
                          f"{input.shape}: expected class indices of shape {expected}")
     t = target._data
     valid = t != ignore_index
-    bad = valid & ((t < 0) | (t >= c))
-    if bool(bad.any()):
-        first = int(t[bad].ravel()[0])
-        raise ShapeError(f"{op}: target class index {first} is out of range for {c} classes "
-                         f"(expected 0 <= index < {c}, or ignore_index={ignore_index})")
-    safe = xp.where(valid, t, 0)
+    # the range check reads a value back: on a GPU (a host sync) only in anomaly mode, as
+    # PyTorch checks it there in a device-side assert; indices are clipped in range anyway
+    if input._backend.cheap_host_reads or is_anomaly_enabled():
+        bad = valid & ((t < 0) | (t >= c))
+        if bool(bad.any()):
+            first = int(t[bad].ravel()[0])
+            raise ShapeError(f"{op}: target class index {first} is out of range for {c} "
+                             f"classes (expected 0 <= index < {c}, or "
+                             f"ignore_index={ignore_index})")
+        safe = xp.where(valid, t, 0)
+    else:
+        safe = xp.clip(xp.where(valid, t, 0), 0, c - 1)
     w_arr = None
     if weight is not None:
         check_tensor(weight, op, "weight")
@@ -162,8 +176,9 @@ def _index_coef(op: str, input: Tensor, target: Tensor, weight: Tensor | None,
 
 
 def _mean_coef(xp: Any, w_t: Any) -> Any:
-    with backend_of(w_t).errstate(invalid="ignore", divide="ignore"):  # NaN, as PyTorch
-        return w_t / w_t.sum()
+    backend = backend_of(w_t)
+    with backend.errstate(invalid="ignore", divide="ignore"), backend.device_context(w_t):
+        return w_t / w_t.sum()  # NaN where every weight is 0, as PyTorch
 
 
 @autocast_function(FP32)

@@ -16,6 +16,7 @@ parameter's device and dtype.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 from collections import OrderedDict, defaultdict
@@ -35,8 +36,10 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 def zeros_state(p: Tensor, fill: float = 0.0) -> Tensor:
     """A state tensor of ``p``'s shape, dtype and device filled with ``fill``."""
-    xp = p._backend.xp
-    arr = xp.zeros_like(p._data) if fill == 0 else xp.full_like(p._data, fill)
+    backend = p._backend
+    xp = backend.xp
+    with backend.device_context(p._data):  # on the parameter's GPU
+        arr = xp.zeros_like(p._data) if fill == 0 else xp.full_like(p._data, fill)
     return Tensor._make(arr, None)
 
 
@@ -74,6 +77,9 @@ the parameter's shape
             f"{op}.step: a parameter on {p.device} (shape {tuple(p._data.shape)}) has a "
             f"gradient on {p._grad.device}; gradients must be on the parameter's device"
         )
+    backend = p._backend
+    if backend.enters_device:  # a GPU: the step's work for ``p`` runs on p's device
+        backend.use_device_of(g)
     return g
 
 
@@ -115,6 +121,14 @@ def _cast_like(value: Any, p: Tensor, key: str) -> Any:
 StepHook = Callable[[Any, tuple[Any, ...], dict[str, Any]], Any]
 
 
+def _gpu_device_scope() -> Any:
+    """Restore the GPU's current device after a step (a no-op context on the CPU)."""
+    from minigrad.backends import backends
+
+    gpu = next((b for b in backends() if b.enters_device), None)
+    return contextlib.nullcontext() if gpu is None else gpu.device_scope()
+
+
 def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a subclass's ``step`` so the registered pre/post hooks run around it (once, also
     when a subclass's step calls ``super().step``)."""
@@ -129,7 +143,8 @@ def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
                 replaced = hook(self, args, kwargs)
                 if replaced is not None:
                     args, kwargs = replaced
-            result = step(self, *args, **kwargs)
+            with _gpu_device_scope():  # grad_data enters each parameter's GPU in turn
+                result = step(self, *args, **kwargs)
             for hook in list(self._step_post_hooks.values()):
                 hook(self, args, kwargs)
         finally:
