@@ -228,6 +228,13 @@ def test_weight_cast_cache_once_per_region():
         assert a.grad_fn.parents[1] is b.grad_fn.parents[1]  # one Cast node for w
         assert AUTOCAST.cache
     assert AUTOCAST.cache is None  # cleared on leaving the outermost region
+    opt = mg.optim.SGD([w], lr=0.5)
+    with mg.autocast("cpu"):  # a whole training loop inside one region
+        for _ in range(2):
+            opt.zero_grad()
+            (x @ w).float().sum().backward()
+            opt.step()  # w changes in place: the next cast must see it
+        np.testing.assert_allclose((x @ w).float().detach().numpy(), np.full((2, 3), -3.0))
     with mg.autocast("cpu", cache_enabled=False):
         a, b = x @ w, x @ w
         assert a.grad_fn.parents[1] is not b.grad_fn.parents[1]

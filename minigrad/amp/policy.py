@@ -176,16 +176,17 @@ def autocast_function(kind: str) -> Callable[[F], F]:
 
 def _cast(t: Tensor, target: Any, cache: dict[int, Any] | None) -> Tensor:
     """``t`` cast to ``target``; a float32 leaf that requires grad is cast once per region
-    (PyTorch's weight cache), while recording."""
+    (PyTorch's weight cache), while recording, and again after an in-place change (an optimizer
+    step inside the region; PyTorch's cache would return the stale copy)."""
     from minigrad.grad_mode import STATE
 
     use_cache = (cache is not None and t.grad_fn is None and t._requires_grad
                  and t._data.dtype == dtypes.float32 and STATE.grad_enabled)
     if use_cache:
         hit = cache.get(id(t))
-        if hit is not None and hit[0] is t and hit[1].dtype == target:
-            return hit[1]
+        if hit is not None and hit[0] is t and hit[1] == t._version and hit[2].dtype == target:
+            return hit[2]
     out = t.astype(target)
     if use_cache:
-        cache[id(t)] = (t, out)
+        cache[id(t)] = (t, t._version, out)
     return out
