@@ -3,8 +3,8 @@
 minigrad has no cuDNN: its GPU kernels are CuPy's. The flags exist so that PyTorch scripts
 that set them run unchanged.
 
-* ``benchmark`` (False): benchmark will switch on per-shape kernel auto-tuning once it exists
-  and is read by nothing today.
+* ``benchmark`` (False): True switches on per-shape algorithm auto-tuning of the
+  convolutions (CPU and GPU arrays alike): see :mod:`minigrad.ops.autotune`.
 * ``deterministic`` (False): read by nothing today.
 * ``enabled`` (True): read by nothing today.
 * ``allow_tf32`` (True): read by nothing today.

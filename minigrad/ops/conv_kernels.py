@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad._threads import gemm_threads
+
 from . import autotune
 from .conv_shifted import applies, shifted_forward, shifted_input_grad, shifted_weight_grad
 
@@ -56,9 +58,11 @@ def _key(kind: str, backend: Any, dtype: Any, *parts: Any) -> tuple[Any, ...]:
 
 def _gemm_each(xp: Any, a: Any, b: Any, out: Any) -> None:
     """``out[i] = a @ b[i]``, one 2-D GEMM per image: NumPy's batched matmul with a broadcast
-    2-D ``a`` leaves BLAS for its plain loop (10x slower on conv shapes)."""
-    for i in range(b.shape[0]):
-        xp.matmul(a, b[i], out=out[i])
+    2-D ``a`` can leave BLAS for its plain loop (10x slower on conv shapes, seen on a loaded
+    two-core machine). Small GEMMs run on one BLAS thread (:mod:`minigrad._threads`)."""
+    with gemm_threads(2.0 * a.shape[0] * a.shape[1] * b.shape[-1]):
+        for i in range(b.shape[0]):
+            xp.matmul(a, b[i], out=out[i])
 
 
 def conv2d_forward(
@@ -164,9 +168,10 @@ def _im2col_weight_grad(backend: Any, x: Any, g: Any, kernel_size: Pair, stride:
         if groups == 1:
             # per image (O, L) @ (L, K): BLAS reads the transposed columns in place
             cc = cc.reshape(n1 - n0, kg, length)
-            for i in range(n1 - n0):
-                part = xp.matmul(gm[n0 + i, 0], cc[i].T)
-                acc = part if acc is None else acc.__iadd__(part)
+            with gemm_threads(2.0 * o * kg * length):
+                for i in range(n1 - n0):
+                    part = xp.matmul(gm[n0 + i, 0], cc[i].T)
+                    acc = part if acc is None else acc.__iadd__(part)
             continue
         cc = cc.reshape(n1 - n0, groups, kg, length)
         part = xp.matmul(gm[n0:n1], cc.transpose(0, 1, 3, 2)).sum(axis=0)
