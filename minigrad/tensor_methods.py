@@ -389,17 +389,21 @@ class TensorMethods(TensorBasics):
             self.grad_fn, self._requires_grad = None, False
         return self
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Any:
-        """Fill in place with numbers drawn uniformly from ``[a, b)``."""
-        from minigrad.random import uniform_like_array
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill in place with numbers drawn uniformly from ``[a, b)`` (from ``generator``
+        when given)."""
+        from minigrad.random import rng_of
 
-        return self._fill_random(uniform_like_array(self._data, a, b))
+        values = rng_of(generator, self.device).uniform(a, b, size=self._data.shape)
+        return self._fill_random(values.astype(self._data.dtype, copy=False))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Any:
-        """Fill in place with numbers drawn from a normal distribution (``mean``, ``std``)."""
-        from minigrad.random import normal_like_array
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill in place with numbers drawn from a normal distribution (``mean``, ``std``;
+        from ``generator`` when given)."""
+        from minigrad.random import rng_of
 
-        return self._fill_random(normal_like_array(self._data, mean, std))
+        values = rng_of(generator, self.device).normal(mean, std, size=self._data.shape)
+        return self._fill_random(values.astype(self._data.dtype, copy=False))
 
     def _fill_random(self, values: Any) -> Any:
         _mark_modified(self)
