@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["interleaved", "machine_line", "median_time", "ratio_line"]
+__all__ = ["gflops", "interleaved", "machine_header", "machine_line", "median_time",
+           "ratio_line"]
 
 
 def median_time(fn: Callable[[], object], repeat: int = 7, number: int = 10,
@@ -64,3 +65,57 @@ def machine_line() -> str:
 
     return (f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"NumPy {np.__version__}, {time.strftime('%Y-%m-%d')}")
+
+
+def _cpu() -> tuple[str, str]:
+    """(CPU model, SIMD level) from /proc/cpuinfo (best effort elsewhere)."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                if key.strip() == "model name":
+                    model = val.strip()
+                elif key.strip() == "flags" and not flags:
+                    flags = set(val.split())
+    except OSError:
+        pass
+    simd = [x for x in ("avx512f", "avx512_bf16", "avx512_vnni", "avx2", "fma", "avx", "sse4_2",
+                        "neon", "asimd") if x in flags]
+    return model, " ".join(simd[:3]) or "unknown"
+
+
+def machine_header() -> str:
+    """Lines naming the machine: CPU model, cores, SIMD level, BLAS kernel, library versions."""
+    import os
+
+    import numpy as np
+
+    model, simd = _cpu()
+    lines = [f"CPU: {model}, {os.cpu_count()} cores, SIMD {simd}"]
+    try:
+        from threadpoolctl import threadpool_info
+
+        for i in threadpool_info():
+            if i.get("user_api") == "blas":
+                lines.append(f"NumPy BLAS: {i.get('internal_api')} {i.get('version')}, kernel "
+                             f"{i.get('architecture')}, {i.get('num_threads')} threads"
+                             + (f" (OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']})"
+                                if "OPENBLAS_CORETYPE" in os.environ else ""))
+    except ImportError:
+        lines.append("NumPy BLAS: (threadpoolctl not installed)")
+    try:
+        import torch
+
+        torch_v = f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads, "
+        torch_v += f"CPU capability {torch.backends.cpu.get_cpu_capability()})"
+    except ImportError:
+        torch_v = "PyTorch not installed"
+    lines.append(f"Python {platform.python_version()}, NumPy {np.__version__}, {torch_v}, "
+                 f"{time.strftime('%Y-%m-%d %H:%M')}")
+    return "\n".join(lines)
+
+
+def gflops(flops: float, seconds: float) -> str:
+    """``flops`` done in ``seconds`` as a short GFLOP/s figure."""
+    return f"{flops / seconds / 1e9:6.1f} GFLOP/s"

@@ -8,6 +8,10 @@
 
 The two frameworks are timed in alternating rounds and the median per call is reported, so
 load from other processes hits both alike. ``--profile`` prints a cProfile of minigrad's side.
+Beside each ratio: the achieved GFLOP/s of both and the GEMM-only floor (NumPy's matmul on the
+same GEMM shapes, the fastest minigrad could be with zero overhead around the GEMMs).
+``--autotune`` sets ``mg.backends.cudnn.benchmark = True`` and prints the winning algorithm
+per convolution shape.
 
 Run: ``python bench/bench_cnn.py`` (``--quick`` for a short run).
 """
@@ -27,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import interleaved, machine_line, ratio_line
+from _timing import gflops, interleaved, machine_header, median_time, ratio_line
 
 import minigrad as mg
 import minigrad.nn.functional as F
@@ -80,31 +84,84 @@ def lenet_step(lib: Any, F_: Any) -> Callable[[], None]:
     return step
 
 
+# (O, C, kH, kW, OH*OW, N) of each convolution: the three GEMMs per conv are (O,K)@(K,L),
+# (O,L)@(L,K), (K,O)@(O,L) with K = C*kH*kW, L = OH*OW, once per image
+CONV_LAYER = [(64, 32, 3, 3, 1024, 32)]
+LENET_CONVS = [(6, 1, 5, 5, 784, 64), (16, 6, 5, 5, 100, 64)]
+LENET_FC = [(64, 400, 120), (64, 120, 84), (64, 84, 10)]
+
+
+def flops_of(convs: list[tuple[int, ...]], fcs: list[tuple[int, int, int]] = ()) -> float:
+    """Forward + both backward GEMMs (3x the forward), multiply-adds counted as 2."""
+    f = sum(2.0 * o * c * kh * kw * length * n for o, c, kh, kw, length, n in convs)
+    f += sum(2.0 * m * k * nn for m, k, nn in fcs)
+    return 3 * f
+
+
+def gemm_floor(convs: list[tuple[int, ...]], fcs: list[tuple[int, int, int]] = ()) -> float:
+    """Seconds NumPy's matmul alone needs for all the GEMMs of one step (the floor)."""
+    rng = np.random.default_rng(0)
+    jobs = []
+    for o, c, kh, kw, length, n in convs:
+        k = c * kh * kw
+        a, b = rng.standard_normal((o, k), np.float32), rng.standard_normal((k, length), np.float32)
+        g = rng.standard_normal((o, length), np.float32)
+        jobs.append((n, [(a, b), (g, b.T), (a.T, g)]))
+    for m, k, nn in fcs:
+        x, w = rng.standard_normal((m, k), np.float32), rng.standard_normal((k, nn), np.float32)
+        gy = rng.standard_normal((m, nn), np.float32)
+        jobs.append((1, [(x, w), (x.T, gy), (gy, w.T)]))
+
+    def run() -> None:
+        for n, pairs in jobs:
+            for _ in range(n):
+                for a, b in pairs:
+                    np.matmul(a, b)
+
+    return median_time(run, repeat=5, number=3, warmup=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="few rounds (smoke run)")
     parser.add_argument("--profile", action="store_true", help="cProfile minigrad's side")
+    parser.add_argument("--autotune", action="store_true",
+                        help="mg.backends.cudnn.benchmark = True; print the winners")
     args = parser.parse_args()
     rounds, number = (3, 2) if args.quick else (11, 5)
-    print(machine_line())
+    print(machine_header())
+    mg.backends.cudnn.benchmark = args.autotune
     try:
         import torch
         import torch.nn.functional as TF
-
-        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
     except ImportError:
         torch = TF = None
-    for name, make in (("conv 32->64 3x3 pad1, 32x32x32x32, fwd+bwd", conv_layer),
-                       ("LeNet-5 train step, batch 64 (F ops + SGD)", lenet_step)):
+    cases = (("conv 32->64 3x3 pad1, 32x32x32x32, fwd+bwd", conv_layer, CONV_LAYER, []),
+             ("LeNet-5 train step, batch 64 (F ops + SGD)", lenet_step, LENET_CONVS, LENET_FC))
+    for name, make, convs, fcs in cases:
         ours = make(mg, F)
         fns = [ours] if torch is None else [ours, make(torch, TF)]
         times = interleaved(fns, rounds, number)
-        print(ratio_line(name, times[0][0], times[1][0] if len(times) > 1 else None))
-        print(ratio_line("  (best round)", times[0][1], times[1][1] if len(times) > 1 else None))
+        theirs = times[1] if len(times) > 1 else (None, None)
+        print(ratio_line(name, times[0][0], theirs[0]))
+        print(ratio_line("  (best round)", times[0][1], theirs[1]))
+        fl, floor = flops_of(convs, fcs), gemm_floor(convs, fcs)
+        line = f"  {fl / 1e9:.3f} GFLOP/step: minigrad {gflops(fl, times[0][1])}"
+        if theirs[1]:
+            line += f", PyTorch {gflops(fl, theirs[1])}"
+        print(line + f"; GEMM-only floor {floor * 1e3:.2f} ms ({gflops(fl, floor)}), "
+              f"minigrad at {times[0][1] / floor:.2f}x the floor (best rounds)")
         if args.profile:
             prof = cProfile.Profile()
             prof.runcall(lambda f=ours: [f() for _ in range(5)])
             pstats.Stats(prof).sort_stats("tottime").print_stats(12)
+    if args.autotune:
+        from minigrad.ops import autotune
+
+        times_ = autotune.timings()
+        for key, winner in autotune.winners().items():
+            alts = ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in times_.get(key, {}).items())
+            print(f"autotune {key[0]} {key[3:5]}: {winner}  ({alts})")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import interleaved, machine_line, ratio_line
+from _timing import interleaved, machine_header, ratio_line
 
 import minigrad as mg
 
@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    print(machine_line())
+    print(machine_header())
     x = mg.randn(16, requires_grad=True)
     fns = [lambda: chain(x, mg.tanh, mg.sigmoid)]
     try:

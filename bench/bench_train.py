@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from _timing import machine_line, median_time, ratio_line  # noqa: E402
+from _timing import machine_header, median_time, ratio_line  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
@@ -140,7 +140,7 @@ def lenet_epoch_torch(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def main() -> None:
-    print(machine_line() + f", {ARGS.threads} BLAS thread(s)")
+    print(machine_header() + f"\n(this run: {ARGS.threads} BLAS thread(s) for both)")
     if torch is not None:
         torch.set_num_threads(ARGS.threads)
         print(f"PyTorch {torch.__version__}")
