@@ -265,3 +265,12 @@ def test_linalg_norms_match_torch() -> None:
         np.testing.assert_allclose(x.norm(p).numpy(), xt.norm(p).numpy(), rtol=1e-12)
     with pytest.raises(ValueError, match="nuclear"):
         mg.linalg.matrix_norm(x, "nuc")
+
+
+def test_erf_and_gelu_in_float16_stay_finite() -> None:
+    x = np.linspace(-6, 6, 121).astype(np.float16)
+    for f in (mg.erf, mg.erfc, mg.nn.functional.gelu):
+        out = f(mg.tensor(x)).numpy()
+        assert out.dtype == np.float16 and np.isfinite(out).all(), f
+    want = np.array([math.erf(v) for v in x.astype(float)])
+    np.testing.assert_allclose(mg.erf(mg.tensor(x)).numpy().astype(float), want, atol=1e-3)

@@ -72,6 +72,8 @@ def erf(xp: Any, x: Any) -> Any:
     >>> erf(np, np.array([0.0, 3.0]))
     array([0.        , 0.99997791])
     """
+    if x.dtype.itemsize < 4:  # float16: the rational approximation overflows; use float32
+        return erf(xp, x.astype("float32")).astype(x.dtype)
     y = xp.abs(x)
     small = _erf_small(xp.minimum(y, _SMALL) * xp.sign(x))
     large = xp.sign(x) * (1.0 - _erfc_large(xp, xp.maximum(y, _SMALL)))
@@ -85,6 +87,8 @@ def erfc(xp: Any, x: Any) -> Any:
     >>> erfc(np, np.array([10.0]))
     array([2.08848758e-45])
     """
+    if x.dtype.itemsize < 4:  # float16: computed in float32, as erf
+        return erfc(xp, x.astype("float32")).astype(x.dtype)
     y = xp.abs(x)
     small = 1.0 - _erf_small(xp.minimum(y, _SMALL) * xp.sign(x))
     tail = _erfc_large(xp, xp.maximum(y, _SMALL))
