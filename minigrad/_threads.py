@@ -2,8 +2,9 @@
 
 Waking BLAS threads costs tens of microseconds, and far more on a busy machine, where a helper
 thread may wait a whole scheduler slice for a core: a small GEMM then takes longer on two
-threads than on one. The policy: a GEMM of fewer than :data:`SMALL_GEMM_FLOPS` (2*m*n*k) runs
-with the BLAS limited to one thread; bigger ones use the BLAS's own thread count.
+threads than on one. The policy: a GEMM of fewer than :data:`SMALL_GEMM_FLOPS` (2*m*n*k;
+5e7 unless the environment sets MINIGRAD_SMALL_GEMM_FLOPS) runs with the BLAS limited to one
+thread; bigger ones use the BLAS's own thread count.
 
 It needs ``threadpoolctl`` (``pip install "minigrad[fast]"``); without it, or with the
 environment variable ``MINIGRAD_BLAS_POLICY=off``, :func:`gemm_threads` does nothing. Only
@@ -25,7 +26,7 @@ from typing import Any
 __all__ = ["SMALL_GEMM_FLOPS", "blas_info", "gemm_threads", "policy_active"]
 
 #: GEMMs below this many floating-point operations (2*m*n*k) run on one BLAS thread
-SMALL_GEMM_FLOPS: float = float(os.environ.get("MINIGRAD_SMALL_GEMM_FLOPS", 4e6))
+SMALL_GEMM_FLOPS: float = float(os.environ.get("MINIGRAD_SMALL_GEMM_FLOPS", 5e7))
 
 _libs: list[Any] | None = None
 _full: list[int] = []
