@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 REPO = Path(__file__).resolve().parent.parent
 try:
@@ -43,7 +43,8 @@ settings.register_profile("thorough", deadline=None, max_examples=400)  # before
 # on the CuPy stand-in the GPU-marked tests check the CUDA code paths, not the properties
 # (the NumPy run explores those): a few derandomized examples keep that run within minutes
 settings.register_profile("standin", derandomize=True, deadline=None, max_examples=3,
-                          print_blob=True)
+                          print_blob=True,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or (
     "standin" if cupy_standin.enabled() else "ci" if os.environ.get("CI") else "dev"))
 

@@ -35,8 +35,13 @@ KEYS: list[Any] = [
 PUT_KEYS: list[Any] = [k for i, k in enumerate(KEYS) if i not in (0, 1, 5, 6, 15)]
 
 
-def _mg_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(mg.tensor(k) if isinstance(k, np.ndarray) else k for k in key)
+def _on(a: Any, index: np.ndarray) -> Any:
+    """An index tensor on ``a``'s device (PyTorch's index ops want both on one device)."""
+    return mg.tensor(index, device=a.device)
+
+
+def _mg_key(key: tuple[Any, ...], device: Any) -> tuple[Any, ...]:
+    return tuple(mg.tensor(k, device=device) if isinstance(k, np.ndarray) else k for k in key)
 
 
 def _t_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -73,7 +78,7 @@ def _np_put(a: np.ndarray, v: np.ndarray, key: Any) -> np.ndarray:
 
 def _mg_put(a: Any, v: Any, key: Any) -> Any:
     out = a.clone() if hasattr(a, "clone") else a * 1
-    out[_mg_key(key)] = v
+    out[_mg_key(key, a.device)] = v
     return out
 
 
@@ -195,7 +200,7 @@ def _reduce_spec(reduce: str) -> OpSpec:
         lambda b: Case(c.arrays, {**c.kwargs, "inc": b})))
     return OpSpec(
         f"scatter_reduce_{reduce}",
-        lambda a, s, dim, index, inc: a.scatter_reduce(dim, mg.tensor(index), s, reduce,
+        lambda a, s, dim, index, inc: a.scatter_reduce(dim, _on(a, index), s, reduce,
                                                        include_self=inc),
         case, ref=lambda a, s, dim, index, inc: _np_scatter_reduce(a, s, dim, index, reduce,
                                                                    inc),
@@ -255,49 +260,50 @@ def _np_along(a: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
 
 
 INDEX_SPECS = [
-    OpSpec("index_adv", lambda a, key: a[_mg_key(key)], _key_case(KEYS, False), ref=np_index,
+    OpSpec("index_adv", lambda a, key: a[_mg_key(key, a.device)], _key_case(KEYS, False),
+           ref=np_index,
            torch=lambda a, key: a[_t_key(key)]),
     OpSpec("setitem_adv", _mg_put, _key_case(PUT_KEYS, True), ref=_np_put, torch=_t_put),
-    OpSpec("masked_fill", lambda a, mask, value: a.masked_fill(mg.tensor(mask), value),
+    OpSpec("masked_fill", lambda a, mask, value: a.masked_fill(_on(a, mask), value),
            _masked_case(), ref=lambda a, mask, value: np.where(mask, value, a),
            torch=lambda a, mask, value: a.masked_fill(_t(mask), value)),
-    OpSpec("masked_fill_tensor", lambda a, v, mask: mg.masked_fill(a, mg.tensor(mask), v),
+    OpSpec("masked_fill_tensor", lambda a, v, mask: mg.masked_fill(a, _on(a, mask), v),
            _masked_case(True), ref=lambda a, v, mask: np.where(mask, v, a),
            torch=lambda a, v, mask: a.masked_fill(_t(mask), v)),
-    OpSpec("masked_select", lambda a, mask, value: a.masked_select(mg.tensor(mask)),
+    OpSpec("masked_select", lambda a, mask, value: a.masked_select(_on(a, mask)),
            _masked_case(), ref=lambda a, mask, value: np.broadcast_to(a, np.broadcast_shapes(
                a.shape, mask.shape))[np.broadcast_to(mask, np.broadcast_shapes(a.shape,
                                                                                mask.shape))],
            torch=lambda a, mask, value: a.masked_select(_t(mask))),
-    OpSpec("index_select", lambda a, dim, index: a.index_select(dim, mg.tensor(index)),
+    OpSpec("index_select", lambda a, dim, index: a.index_select(dim, _on(a, index)),
            dim_case(index=_indices()), ref=lambda a, dim, index: np.take(a, index, axis=dim),
            torch=lambda a, dim, index: a.index_select(dim, _t(index))),
-    OpSpec("index_add", lambda a, s, dim, index, alpha: a.index_add(dim, mg.tensor(index), s,
+    OpSpec("index_add", lambda a, s, dim, index, alpha: a.index_add(dim, _on(a, index), s,
                                                                     alpha=alpha),
            _index_add_case(), ref=lambda a, s, dim, index, alpha: _np_index_add(
                a, s, dim % a.ndim, index, alpha),
            torch=lambda a, s, dim, index, alpha: a.index_add(dim, _t(index), s, alpha=alpha)),
-    OpSpec("index_fill", lambda a, dim, index: a.index_fill(dim, mg.tensor(index), 2.5),
+    OpSpec("index_fill", lambda a, dim, index: a.index_fill(dim, _on(a, index), 2.5),
            dim_case(index=_indices()), ref=lambda a, dim, index: _np_index_fill(a, dim, index),
            torch=lambda a, dim, index: a.index_fill(dim, _t(index), 2.5)),
-    OpSpec("take", lambda a, index: a.take(mg.tensor(index)),
+    OpSpec("take", lambda a, index: a.take(_on(a, index)),
            _take_case(),
            ref=lambda a, index: np.take(a, index), torch=lambda a, index: a.take(_t(index))),
-    OpSpec("take_along_dim", lambda a, index, dim: a.take_along_dim(mg.tensor(index), dim),
+    OpSpec("take_along_dim", lambda a, index, dim: a.take_along_dim(_on(a, index), dim),
            _along_case(), ref=_np_along,
            torch=lambda a, index, dim: a.take_along_dim(_t(index), dim)),
-    OpSpec("scatter", lambda a, s, dim, index: a.scatter(dim, mg.tensor(index), s),
+    OpSpec("scatter", lambda a, s, dim, index: a.scatter(dim, _on(a, index), s),
            _scatter_case(True), ref=_np_scatter,
            torch=lambda a, s, dim, index: a.scatter(dim, _t(index), s)),
-    OpSpec("scatter_value", lambda a, s, dim, index: a.scatter(dim, mg.tensor(index), 1.5),
+    OpSpec("scatter_value", lambda a, s, dim, index: a.scatter(dim, _on(a, index), 1.5),
            _scatter_case(False), ref=lambda a, s, dim, index: _np_scatter(
                a, np.full(index.shape, 1.5), dim, index),
            torch=lambda a, s, dim, index: a.scatter(dim, _t(index), 1.5)),
-    OpSpec("scatter_add", lambda a, s, dim, index: a.scatter_add(dim, mg.tensor(index), s),
+    OpSpec("scatter_add", lambda a, s, dim, index: a.scatter_add(dim, _on(a, index), s),
            _scatter_case(False), ref=_np_scatter_add,
            torch=lambda a, s, dim, index: a.scatter_add(dim, _t(index), s)),
     OpSpec("scatter_reduce_mean",
-           lambda a, s, dim, index, inc: a.scatter_reduce(dim, mg.tensor(index), s, "mean",
+           lambda a, s, dim, index, inc: a.scatter_reduce(dim, _on(a, index), s, "mean",
                                                           include_self=inc),
            _scatter_case(False).flatmap(lambda c: st.booleans().map(
                lambda b: Case(c.arrays, {**c.kwargs, "inc": b}))),
@@ -308,7 +314,7 @@ INDEX_SPECS = [
     _reduce_spec("amin"),
     _reduce_spec("prod"),
     OpSpec("index_put_accumulate",
-           lambda a, v, i: a.index_put((mg.tensor(i),), v, accumulate=True),
+           lambda a, v, i: a.index_put((_on(a, i),), v, accumulate=True),
            _accumulate_case(), ref=_np_accumulate,
            torch=lambda a, v, i: a.index_put((_t(i),), v, accumulate=True)),
 ]
