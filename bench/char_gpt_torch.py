@@ -180,17 +180,25 @@ def train_torch(corpus: Any, recipe: dict[str, Any], seed: int = 0,
             "time_s": round(elapsed, 1)}
 
 
-def train_minigrad(corpus: Any, recipe: dict[str, Any], seed: int = 0) -> dict[str, Any]:
-    """The same recipe through minigrad's loop (what ``minigrad train`` runs)."""
+def minigrad_model(corpus: Any, recipe: dict[str, Any], seed: int = 0) -> tuple[Any, Any]:
+    """minigrad's initial model as ``minigrad train`` draws it, and its weights for torch."""
     import minigrad as mg
     from minigrad.models import CharGPT
-    from minigrad.models.gpt import decay_groups
-    from minigrad.training.lm import fit_lm
 
     mg.manual_seed(seed)
     keys = ("block_size", "n_layer", "n_head", "n_embd", "dropout")
     model = CharGPT(vocab_size=corpus.vocab_size, **{k: recipe[k] for k in keys})
     init_state = {k: torch.from_numpy(v.numpy().copy()) for k, v in model.state_dict().items()}
+    return model, init_state
+
+
+def train_minigrad(corpus: Any, recipe: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+    """The same recipe through minigrad's loop (what ``minigrad train`` runs)."""
+    import minigrad as mg
+    from minigrad.models.gpt import decay_groups
+    from minigrad.training.lm import fit_lm
+
+    model, init_state = minigrad_model(corpus, recipe, seed)
     opt = mg.optim.AdamW(decay_groups(model, recipe["weight_decay"]), lr=recipe["lr"],
                          betas=tuple(recipe["betas"]))
     sched = mg.optim.lr_scheduler.LambdaLR(
@@ -226,6 +234,8 @@ def main() -> None:
         mg_res = train_minigrad(corpus, recipe, args.seed)
         init = mg_res.pop("init_state") if args.same_init else None
         out["minigrad"] = mg_res
+    elif args.same_init:
+        init = minigrad_model(corpus, recipe, args.seed)[1]
     out["torch"] = train_torch(corpus, recipe, args.seed, init)
     if "minigrad" in out:
         a, b = out["minigrad"]["final_val_loss"], out["torch"]["final_val_loss"]
