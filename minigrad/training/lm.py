@@ -72,7 +72,15 @@ class WarmupCosine:
 def estimate_loss(model: Any, corpus: Any, split: str, block_size: int, batch_size: int,
                   batches: int, seed: int = EVAL_SEED, device: Any = None) -> float:
     """Mean loss over ``batches`` fixed random batches of ``split`` (the same blocks at every
-    call with the same ``seed``), in eval mode, without gradients."""
+    call with the same ``seed``), in eval mode, without gradients.
+
+    >>> from minigrad.data.text import CharCorpus
+    >>> from minigrad.models import CharGPT
+    >>> c = CharCorpus("abcd" * 50); m = CharGPT(vocab_size=4, block_size=8, n_layer=1,
+    ...                                          n_head=1, n_embd=8)
+    >>> estimate_loss(m, c, "val", 8, 4, batches=2) == estimate_loss(m, c, "val", 8, 4, 2)
+    True
+    """
     was_training = model.training
     model.eval()
     total = 0.0
@@ -90,7 +98,15 @@ def split_loss(model: Any, corpus: Any, split: str, block_size: int, batch_size:
                device: Any = None) -> float:
     """Mean loss over the whole ``split``, cut into non-overlapping blocks (each character
     but the first of a block predicted from its block's preceding ones; a short tail is left
-    out)."""
+    out).
+
+    >>> from minigrad.data.text import CharCorpus
+    >>> from minigrad.models import CharGPT
+    >>> c = CharCorpus("abcd" * 50); m = CharGPT(vocab_size=4, block_size=8, n_layer=1,
+    ...                                          n_head=1, n_embd=8)
+    >>> 1.0 < split_loss(m, c, "val", block_size=8, batch_size=4) < 2.0   # ~ log 4 untrained
+    True
+    """
     data = corpus.split(split)
     starts = np.arange(0, len(data) - block_size - 1, block_size)
     was_training = model.training
