@@ -201,13 +201,13 @@ def fit_lm(
                             "tokens_per_s": round(n * batch_size * block_size / elapsed, 1)})
             progress.close(f"train loss {loss_sum / n:.4f} | val loss {val:.4f} | "
                            f"{elapsed / n:.2f} s/iter" if verbose else "")
-            result.time_s = time.perf_counter() - t0
             if it == iters and final_eval:
                 result.final = {"val_loss": split_loss(model, corpus, "val", block_size,
                                                        batch_size, device),
                                 "train_loss": loss_sum / n, "iter": it}
             elif it == iters:
                 result.final = {"val_loss": val, "train_loss": loss_sum / n, "iter": it}
+            result.time_s = time.perf_counter() - t0
             if out_dir is not None:
                 path = os.path.join(out_dir, CHECKPOINT_NAME)
                 save_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler,
