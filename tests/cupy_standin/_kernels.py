@@ -39,6 +39,8 @@ _CTYPES = {
     "uint64": ctypes.c_uint64, "bool": ctypes.c_bool,
 }
 _HEADER = "#include <stddef.h>\n#include <stdint.h>\n#include <stdbool.h>\n#include <math.h>\n"
+_CUDA_HEADER = ("#include <cuda_fp16.h>\ntypedef int int32_t;\n"
+                "typedef long long int64_t;\n")
 _DIR: list[Path] = []
 _LIBS: dict[str, ctypes.CDLL] = {}
 
@@ -151,8 +153,14 @@ class ElementwiseKernel:
                 raise TypeError(f"cupy stand-in: dtype {types.get(t, t)} has no C type")
         return types
 
-    def _source(self, types: dict[str, Any]) -> str:
-        typedefs = "".join(f"typedef {_C_TYPES[np.dtype(d).name]} {t};\n"
+    def cuda_source(self, types: dict[str, Any]) -> str:
+        """The kernel as CUDA C++ for NVRTC, bound as :meth:`__call__` binds it (``types``:
+        placeholder -> dtype), one thread per element ``i``."""
+        return self._source(types, cuda=True)
+
+    def _source(self, types: dict[str, Any], cuda: bool = False) -> str:
+        ctypes_ = {**_C_TYPES, "float16": "__half"} if cuda else _C_TYPES
+        typedefs = "".join(f"typedef {ctypes_[np.dtype(d).name]} {t};\n"
                            for t, d in types.items())
         args, defines, undefs = [], [], []
         for k, (raw, t, name) in enumerate(self.in_params + self.out_params):
@@ -166,6 +174,12 @@ class ElementwiseKernel:
                 undefs.append(f"#undef {name}")
             else:
                 args.append(f"{ctype} {name}")
+        if cuda:
+            return (f"{_CUDA_HEADER}{typedefs}{self.preamble}\n"
+                    f"extern \"C\" __global__ void {self.name}({', '.join(args)}, "
+                    f"ptrdiff_t _n) {{\nconst ptrdiff_t i = (ptrdiff_t)blockIdx.x * blockDim.x"
+                    f" + threadIdx.x;\nif (i < _n) {{\n" + "\n".join(defines) +
+                    f"\n{{\n{self.operation}\n}}\n" + "\n".join(undefs) + "\n}\n}\n")
         return (f"{_HEADER}{typedefs}{self.preamble}\n"
                 f"void {self.name}({', '.join(args)}, ptrdiff_t _n) {{\n"
                 f"for (ptrdiff_t i = 0; i < _n; ++i) {{\n" + "\n".join(defines) +
