@@ -35,6 +35,7 @@ from _timing import gflops, interleaved, machine_header, median_time, ratio_line
 
 import minigrad as mg
 import minigrad.nn.functional as F
+from minigrad._threads import SMALL_GEMM_FLOPS, gemm_threads, policy_active
 
 
 def conv_layer(lib: Any, F_: Any) -> Callable[[], None]:
@@ -112,11 +113,12 @@ def gemm_floor(convs: list[tuple[int, ...]], fcs: list[tuple[int, int, int]] = (
         gy = rng.standard_normal((m, nn), np.float32)
         jobs.append((1, [(x, w), (x.T, gy), (gy, w.T)]))
 
-    def run() -> None:
+    def run() -> None:  # under minigrad's BLAS thread policy, as minigrad's own GEMMs
         for n, pairs in jobs:
-            for _ in range(n):
-                for a, b in pairs:
-                    np.matmul(a, b)
+            for a, b in pairs:
+                with gemm_threads(2.0 * a.shape[0] * a.shape[1] * b.shape[1]):
+                    for _ in range(n):
+                        np.matmul(a, b)
 
     return median_time(run, repeat=5, number=3, warmup=1)
 
@@ -125,17 +127,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="few rounds (smoke run)")
     parser.add_argument("--profile", action="store_true", help="cProfile minigrad's side")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="BLAS and PyTorch threads for both (default: all cores)")
     parser.add_argument("--autotune", action="store_true",
                         help="mg.backends.cudnn.benchmark = True; print the winners")
     args = parser.parse_args()
     rounds, number = (3, 2) if args.quick else (11, 5)
-    print(machine_header())
     mg.backends.cudnn.benchmark = args.autotune
     try:
         import torch
         import torch.nn.functional as TF
     except ImportError:
         torch = TF = None
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+    print(machine_header())
+    print(f"minigrad BLAS policy: {'on' if policy_active() else 'off'} (GEMMs under "
+          f"{SMALL_GEMM_FLOPS:.0e} FLOP on one thread); autotune {args.autotune}")
     cases = (("conv 32->64 3x3 pad1, 32x32x32x32, fwd+bwd", conv_layer, CONV_LAYER, []),
              ("LeNet-5 train step, batch 64 (F ops + SGD)", lenet_step, LENET_CONVS, LENET_FC))
     for name, make, convs, fcs in cases:

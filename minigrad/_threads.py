@@ -29,7 +29,6 @@ __all__ = ["SMALL_GEMM_FLOPS", "blas_info", "gemm_threads", "policy_active"]
 SMALL_GEMM_FLOPS: float = float(os.environ.get("MINIGRAD_SMALL_GEMM_FLOPS", 5e7))
 
 _libs: list[Any] | None = None
-_full: list[int] = []
 _depth = 0
 
 
@@ -47,7 +46,6 @@ def _controllers() -> list[Any]:
             ctl = ThreadpoolController()
             _libs = [lib for lib in ctl.lib_controllers
                      if lib.internal_api in ("openblas", "mkl", "blis")]
-            _full[:] = [lib.num_threads for lib in _libs]
     return _libs
 
 
@@ -64,7 +62,8 @@ def policy_active() -> bool:
 def gemm_threads(flops: float) -> Iterator[None]:
     """Run the block with one BLAS thread when ``flops`` is below :data:`SMALL_GEMM_FLOPS`.
 
-    Nested uses only switch at the outermost level.
+    Nested uses only switch at the outermost level; the count in force on entry (the BLAS's
+    own, or a user's ``threadpool_limits``) is restored on exit.
 
     >>> with gemm_threads(1e12):  # big: the BLAS keeps its threads
     ...     pass
@@ -74,13 +73,17 @@ def gemm_threads(flops: float) -> Iterator[None]:
     if not libs or _depth:
         yield
         return
+    before = [lib.num_threads for lib in libs]
+    if all(n == 1 for n in before):
+        yield
+        return
     _depth += 1
     for lib in libs:
         lib.set_num_threads(1)
     try:
         yield
     finally:
-        for lib, n in zip(libs, _full, strict=True):
+        for lib, n in zip(libs, before, strict=True):
             lib.set_num_threads(n)
         _depth -= 1
 

@@ -40,3 +40,19 @@ def test_big_gemm_keeps_threads_and_errors_restore() -> None:
 def test_blas_info_names_the_kernel() -> None:
     info = _threads.blas_info()
     assert info and {"internal_api", "num_threads"} <= set(info[0])
+
+
+def test_user_limit_set_later_is_restored() -> None:
+    """A threadpool_limits set after the policy's first use is what comes back after a GEMM."""
+    if not _threads.policy_active():
+        pytest.skip("no OpenBLAS/MKL/BLIS found by threadpoolctl")
+    with _threads.gemm_threads(1):
+        pass
+    full = _counts()
+    with threadpoolctl.threadpool_limits(max(full) + 1):  # differs from the count at first use
+        inside = _counts()
+        assert inside != full
+        with _threads.gemm_threads(1):
+            assert _counts() == [1] * len(full)
+        assert _counts() == inside
+    assert _counts() == full
