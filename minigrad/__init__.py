@@ -58,6 +58,7 @@ from minigrad.errors import (
     DeviceError,
     MinigradError,
     MinigradTypeError,
+    OutOfMemoryError,
     ShapeError,
 )
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -200,6 +201,7 @@ __all__ = [
     "DeviceError",
     "MinigradError",
     "MinigradTypeError",
+    "OutOfMemoryError",
     "ShapeError",
     "Tensor",
     "__version__",

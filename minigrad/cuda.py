@@ -14,6 +14,7 @@ from typing import Any
 from minigrad.backends import backend_for, parse_device
 from minigrad.backends.base import set_current_cuda
 from minigrad.backends.cupy_backend import cupy_status
+from minigrad.errors import OutOfMemoryError
 from minigrad.legacy import CUDA_TYPES
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "HalfTensor",
     "IntTensor",
     "LongTensor",
+    "OutOfMemoryError",
     "current_device",
     "device_count",
     "empty_cache",

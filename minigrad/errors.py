@@ -21,6 +21,7 @@ __all__ = [
     "MinigradError",
     "MinigradIndexError",
     "MinigradTypeError",
+    "OutOfMemoryError",
     "ShapeError",
 ]
 
@@ -48,6 +49,15 @@ class AutogradError(MinigradError, RuntimeError):
 
 class DeviceError(MinigradError, RuntimeError):
     """Tensors on different devices in one op, or a device that is not available."""
+
+
+class OutOfMemoryError(DeviceError, MemoryError):
+    """A GPU allocation failed (``torch.cuda.OutOfMemoryError``); the message says how much
+    was asked for and what the memory pool holds.
+
+    >>> issubclass(OutOfMemoryError, MemoryError)
+    True
+    """
 
 
 class AnomalyError(AutogradError):

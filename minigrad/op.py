@@ -112,7 +112,10 @@ class Op:
         node = cls.__new__(cls)
         if backend.enters_device:  # a GPU: the op runs, and allocates, on its inputs' device
             with backend.device_context(arrays[0]):
-                out = _forward(node, backend, arrays, params)
+                try:
+                    out = _forward(node, backend, arrays, params)
+                except backend.oom_error as e:  # say what was asked and what the pool holds
+                    raise backend.out_of_memory(cls.__name__, e, arrays[0]) from e
         elif STATE.anomaly:
             out = _forward(node, backend, arrays, params)
         else:

@@ -132,3 +132,34 @@ def test_moving_between_devices_copies():
 def test_ops_mixing_devices_raise():
     with pytest.raises(mg.DeviceError, match="one device"):
         mg.ones(2, device="cuda:0") + mg.ones(2, device="cuda:1")
+
+
+def test_out_of_memory_says_what_was_asked_and_what_the_pool_holds():
+    cp = cupy_standin.install()[0]
+    pool = cp.get_default_memory_pool()
+    x = mg.ones(1000, device="cuda")
+    pool.set_limit(size=pool.used_bytes() + 1024)
+    try:
+        with pytest.raises(mg.OutOfMemoryError, match=r"Mul: CUDA out of memory on cuda:0: "
+                           r"tried to allocate 0\.0 MiB; the memory pool holds [\d.]+ MiB"):
+            x * x
+        assert issubclass(mg.OutOfMemoryError, MemoryError)
+    finally:
+        pool.set_limit(size=0)
+
+
+def test_is_available_says_when_the_compiler_or_cublas_is_missing(monkeypatch):
+    from minigrad.backends.cupy_backend import cupy_status
+
+    cp = cupy_standin.install()[0]
+    assert cupy_status() == "ok"
+
+    def missing() -> None:
+        raise OSError("libnvrtc.so.12: cannot open shared object file")
+
+    monkeypatch.setattr(cp.cuda.nvrtc, "getVersion", missing)
+    assert not mg.cuda.is_available()
+    assert "NVRTC" in cupy_status() and "libnvrtc" in cupy_status()
+    monkeypatch.undo()
+    monkeypatch.setattr(cp.cuda.device, "get_cublas_handle", missing)
+    assert "cuBLAS" in cupy_status() and "cupy-cuda12x[ctk]" in cupy_status()

@@ -183,6 +183,13 @@ class Backend:
         """
         raise NotImplementedError  # pragma: no cover - interface
 
+    #: the backend's out-of-memory exception (none on the CPU: NumPy's MemoryError stays)
+    oom_error: Any = ()
+
+    def out_of_memory(self, op: str, error: BaseException, device: Any) -> Exception:
+        """The minigrad error for ``error`` (an :attr:`oom_error`) raised by ``op``."""
+        return error  # pragma: no cover - only backends with an oom_error are asked
+
     def device_context(self, array: Any) -> Any:
         """A context manager making ``array``'s device the current one, so that an op on it
         runs and allocates there (``cuda:1`` work on GPU 1); a no-op context on the CPU."""

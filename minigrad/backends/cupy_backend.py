@@ -11,10 +11,11 @@ True
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from minigrad.backends.base import Backend, Device
-from minigrad.errors import DeviceError
+from minigrad.errors import DeviceError, OutOfMemoryError
 
 __all__ = ["CupyBackend", "cupy_status", "load_cupy_backend"]
 
@@ -33,6 +34,16 @@ def cupy_status() -> str:
         return f"CuPy is installed but no CUDA GPU is usable ({type(e).__name__}: {e})"
     if count == 0:
         return "CuPy is installed but this machine has no CUDA GPU"
+    # the driver sees a GPU; minigrad's kernels also need NVRTC (CuPy's compiler) and cuBLAS
+    for part, check in (("NVRTC, the CUDA compiler of its kernels,",
+                         lambda: cupy.cuda.nvrtc.getVersion()),
+                        ("cuBLAS", lambda: cupy.cuda.device.get_cublas_handle())):
+        try:
+            check()
+        except Exception as e:  # a missing or mismatched CUDA library
+            return (f"CuPy sees {count} CUDA GPU(s) but cannot load {part} "
+                    f"({type(e).__name__}: {e}); install the CUDA libraries with: "
+                    f'pip install "minigrad[cuda]"  (cupy-cuda12x[ctk])')
     return "ok"
 
 
@@ -132,6 +143,7 @@ class CupyBackend(Backend):
         self.xp = cupy
         self._cupyx = cupyx
         self.array_type = cupy.ndarray
+        self.oom_error = cupy.cuda.memory.OutOfMemoryError
         self._rngs: dict[int, _CupyRng] = {}
         self._seed: int | None = None
         self._im2col = cupy.ElementwiseKernel(
@@ -148,6 +160,19 @@ class CupyBackend(Backend):
             if isinstance(data, self.array_type) and data.device.id != index:
                 data = data.copy()  # cupy.asarray keeps an array on its own device: copy it
             return self.xp.asarray(data, dtype=dtype)
+
+    def out_of_memory(self, op: str, error: BaseException, device: Any) -> Exception:
+        """An :class:`OutOfMemoryError` naming the op, the device, the bytes asked for and
+        what CuPy's memory pool holds (in use and cached)."""
+        asked = re.search(r"allocating ([\d,]+) bytes", str(error))
+        size = f"{int(asked.group(1).replace(',', '')) / 2**20:,.1f} MiB" if asked else "memory"
+        pool = self.xp.get_default_memory_pool()
+        used, total = pool.used_bytes() / 2**20, pool.total_bytes() / 2**20
+        return OutOfMemoryError(
+            f"{op}: CUDA out of memory on {self.device_of(device)}: tried to allocate {size}; "
+            f"the memory pool holds {used:,.1f} MiB in live arrays and "
+            f"{total - used:,.1f} MiB cached (mg.cuda.empty_cache() frees the cache) "
+            f"[{error}]")
 
     def device_context(self, array: Any) -> Any:
         return array.device  # a cupy.cuda.Device: entering it makes it current

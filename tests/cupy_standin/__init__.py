@@ -50,5 +50,7 @@ def install() -> tuple[ModuleType, ModuleType]:
         cp, cupyx = _namespace.build()
         sys.modules.update({"cupy": cp, "cupyx": cupyx, "cupy.cuda": cp.cuda,
                             "cupy.cuda.runtime": cp.cuda.runtime, "cupy.linalg": cp.linalg,
-                            "cupy.random": cp.random})
+                            "cupy.random": cp.random, "cupy.cuda.memory": cp.cuda.memory,
+                            "cupy.cuda.nvrtc": cp.cuda.nvrtc,
+                            "cupy.cuda.device": cp.cuda.device})
     return sys.modules["cupy"], sys.modules["cupyx"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._state import COUNTERS, STATE, check_device
+from ._state import COUNTERS, STATE, OutOfMemoryError, check_device
 
 __all__ = ["METHODS", "DeviceId", "ndarray", "unwrap", "wrap"]
 
@@ -33,7 +33,17 @@ _READS = frozenset({"get", "item", "tolist"})
 LIVE: dict[int, Any] = {}
 
 
+def used_bytes(dev: int | None = None) -> int:
+    """Bytes held by live stand-in arrays (on ``dev``, or all)."""
+    arrays = [r() for r in list(LIVE.values())]
+    return sum(a.nbytes for a in arrays if a is not None and (dev is None or a._dev == dev))
+
+
 def _track(a: Any) -> None:
+    if STATE.limit:
+        total = used_bytes()
+        if total + a.nbytes > STATE.limit:
+            raise OutOfMemoryError(a.nbytes, total, STATE.limit)
     key = id(a)
     LIVE[key] = weakref.ref(a, lambda _, key=key: LIVE.pop(key, None))
 

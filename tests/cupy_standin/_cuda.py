@@ -7,8 +7,8 @@ import time
 import types
 from typing import Any
 
-from ._array import LIVE, DeviceId
-from ._state import COUNTERS, STATE
+from ._array import DeviceId, used_bytes
+from ._state import COUNTERS, STATE, OutOfMemoryError
 
 __all__ = ["build_module", "get_default_memory_pool", "get_default_pinned_memory_pool"]
 
@@ -37,9 +37,7 @@ class Device(DeviceId):
         return (1 << 36) - _used(self.id), 1 << 36
 
 
-def _used(dev: int | None = None) -> int:
-    arrays = [r() for r in list(LIVE.values())]
-    return sum(a.nbytes for a in arrays if a is not None and (dev is None or a._dev == dev))
+_used = used_bytes
 
 
 class MemoryPool:
@@ -65,11 +63,13 @@ class MemoryPool:
         COUNTERS.pool_calls += 1
 
     def set_limit(self, size: Any = None, fraction: Any = None) -> None:
+        """Allocations past ``size`` bytes raise OutOfMemoryError (0 or None: no limit)."""
         COUNTERS.pool_calls += 1
+        STATE.limit = int(size or 0)
 
     def get_limit(self) -> int:
         COUNTERS.pool_calls += 1
-        return 0
+        return STATE.limit
 
 
 _POOL, _PINNED = MemoryPool(), MemoryPool()
@@ -165,6 +165,17 @@ def build_module() -> types.ModuleType:
     runtime.driverGetVersion = lambda: 12080
     runtime.is_hip = False
     cuda.runtime = runtime
+    memory = types.ModuleType("cupy.cuda.memory", "cupy.cuda.memory (stand-in)")
+    memory.OutOfMemoryError = OutOfMemoryError
+    memory.MemoryPool = MemoryPool
+    cuda.memory = memory
+    nvrtc = types.ModuleType("cupy.cuda.nvrtc", "cupy.cuda.nvrtc (stand-in: gcc compiles)")
+    nvrtc.getVersion = lambda: (12, 8)
+    cuda.nvrtc = nvrtc
+    device = types.ModuleType("cupy.cuda.device", "cupy.cuda.device (stand-in)")
+    device.get_cublas_handle = lambda: 0
+    device.Device = Device
+    cuda.device = device
     cuda.Device = Device
     cuda.Stream = Stream
     cuda.Event = Event

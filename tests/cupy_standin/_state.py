@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
-__all__ = ["COUNTERS", "STATE", "Counters", "check_device", "reset_counters"]
+__all__ = ["COUNTERS", "STATE", "Counters", "OutOfMemoryError", "check_device", "reset_counters"]
 
 
 @dataclass
@@ -44,6 +44,16 @@ class _State:
     def __init__(self) -> None:
         self.current = 0
         self.count = int(os.environ.get("MINIGRAD_CUPY_STANDIN_DEVICES", "2"))
+        #: the memory pool's limit in bytes (``set_limit``); 0: none
+        self.limit = 0
+
+
+class OutOfMemoryError(MemoryError):
+    """``cupy.cuda.memory.OutOfMemoryError``, with CuPy's message."""
+
+    def __init__(self, size: int, total: int, limit: int = 0) -> None:
+        super().__init__(f"Out of memory allocating {size:,} bytes (allocated so far: "
+                         f"{total:,} bytes, limit set to: {limit:,} bytes).")
 
 
 STATE = _State()
