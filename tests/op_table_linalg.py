@@ -170,7 +170,7 @@ def _eye_like(a: Any) -> Any:
     if isinstance(a, np.ndarray):
         return np.eye(a.shape[-1])
     if isinstance(a, mg.Tensor):
-        return mg.eye(a.shape[-1], dtype=a.dtype)
+        return mg.eye(a.shape[-1], dtype=a.dtype, device=a.device)
     return tt().eye(a.shape[-1], dtype=a.dtype)
 
 

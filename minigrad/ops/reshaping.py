@@ -304,6 +304,8 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     if repeats.dtype.kind not in "iu" or repeats.ndim != 1 or repeats.shape[0] != n:
         raise ShapeError(f"repeat_interleave: `repeats` must be a 1-D integer tensor of "
                          f"{n} counts (size of dim {d}), got {repeats.dtype} {repeats.shape}")
+    if repeats.device != input.device:  # counts from the host serve a GPU input too
+        repeats = repeats.to(input.device)
     xp = input._backend.xp
     counts = repeats._data
     if counts.size and int(counts.min()) < 0:

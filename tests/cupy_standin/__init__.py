@@ -22,6 +22,7 @@ before minigrad looks for CuPy). It offers:
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import sys
 from types import ModuleType
@@ -53,4 +54,7 @@ def install() -> tuple[ModuleType, ModuleType]:
                             "cupy.random": cp.random, "cupy.cuda.memory": cp.cuda.memory,
                             "cupy.cuda.nvrtc": cp.cuda.nvrtc,
                             "cupy.cuda.device": cp.cuda.device})
+        for name in ("cupy", "cupyx", "cupy.cuda", "cupy.cuda.runtime", "cupy.linalg",
+                     "cupy.random", "cupy.cuda.memory", "cupy.cuda.nvrtc", "cupy.cuda.device"):
+            sys.modules[name].__spec__ = importlib.machinery.ModuleSpec(name, None)
     return sys.modules["cupy"], sys.modules["cupyx"]
