@@ -54,6 +54,19 @@ def test_host_reads_are_counted():
     assert COUNTERS.d2h == 0
     cp.asarray(np.ones(2))
     assert COUNTERS.h2d == 1
+    reset_counters()
+    a[a > 1], cp.nonzero(a), a.nonzero(), cp.unique(a)  # sized by the data: CuPy syncs
+    assert COUNTERS.d2h == 4
+
+
+def test_pytest_header_announces_the_stand_in():
+    import os
+
+    env = {**os.environ, cupy_standin.ENV: "1"}
+    out = subprocess.run([sys.executable, "-m", "pytest", "--co", "-p", "no:randomly",
+                          str(Path(__file__).parent / "test_gpu_standin.py")],
+                         capture_output=True, text=True, env=env, cwd=PKG.parent)
+    assert "cupy: the NumPy-backed stand-in" in out.stdout, out.stdout[-2000:]
 
 
 def test_arrays_remember_their_device_and_kernels_refuse_others():

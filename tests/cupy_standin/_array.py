@@ -322,6 +322,8 @@ class ndarray:
         def method(*args: Any, **kwargs: Any) -> Any:
             if name not in _VIEWS:
                 check_device(self._dev, name)
+            if name == "nonzero":  # sized by the data: a read back
+                COUNTERS.d2h += 1
             out = fn(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()})
             return wrap(out, self._dev if name in _VIEWS else None)
 
@@ -356,8 +358,11 @@ class ndarray:
 
 def _index(key: Any) -> Any:
     """An index for the NumPy data: stand-in arrays unwrap (any device: CuPy's indexing
-    kernels run on the indexed array's device), host arrays and lists are copied in."""
+    kernels run on the indexed array's device), host arrays and lists are copied in. A
+    boolean mask is a sync in CuPy (it reads the count of True back to size the result)."""
     if type(key) is ndarray:
+        if key._a.dtype == bool and key._a.ndim:
+            COUNTERS.d2h += 1
         return key._a
     if isinstance(key, np.ndarray):
         COUNTERS.h2d += 1

@@ -17,6 +17,11 @@ __all__ = ["MODULE", "build"]
 
 #: take host data (a NumPy array or a list): one host-to-device copy
 _FROM_HOST = frozenset({"array", "asarray", "asanyarray"})
+#: output shapes that depend on the data: CuPy reads a count back to size them (a sync)
+SYNCING = frozenset({"nonzero", "argwhere", "flatnonzero", "extract", "unique",
+                     "unique_all", "unique_counts", "unique_inverse", "unique_values",
+                     "compress", "intersect1d", "setdiff1d", "setxor1d", "union1d",
+                     "trim_zeros"})
 #: allocate a new array shaped like the argument without reading it
 _LIKE = frozenset({"empty_like", "zeros_like", "ones_like", "full_like"})
 
@@ -24,6 +29,8 @@ _LIKE = frozenset({"empty_like", "zeros_like", "ones_like", "full_like"})
 def _delegate(fn: Any, name: str) -> Any:
     def call(*args: Any, **kwargs: Any) -> Any:
         check = name not in _LIKE
+        if name in SYNCING:
+            COUNTERS.d2h += 1
         out = kwargs.get("out")
         a = unwrap(args, check)
         kw = {k: unwrap(v, check) for k, v in kwargs.items()}
@@ -41,8 +48,8 @@ def _from_host(name: str) -> Any:
     def call(obj: Any, dtype: Any = None, copy: Any = None, order: Any = None,
              **kwargs: Any) -> Any:
         if type(obj) is ndarray:  # CuPy keeps the array (on its own device) unless copying
-            if copy is None and name != "array":
-                copy = False
+            if copy is None:  # cupy.array copies by default, asarray does not
+                copy = name == "array"
             if not copy and (dtype is None or np.dtype(dtype) == obj.dtype):
                 return obj
             if obj._dev == STATE.current:
