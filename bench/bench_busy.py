@@ -6,6 +6,10 @@ competing load: one ``while True: pass`` process per core, started by this scrip
 at its end. Both frameworks get the same thread count (threadpoolctl for NumPy's BLAS,
 ``torch.set_num_threads`` for PyTorch). Needs threadpoolctl.
 
+The "policy" rows run minigrad with all threads but its BLAS thread policy
+(:mod:`minigrad._threads`) applied to every GEMM: the conv kernels apply it themselves;
+``matmul`` and ``linear`` are wrapped here, by this script, until those ops apply it too.
+
 Run: ``python bench/bench_busy.py [--rounds 7]``
 """
 
@@ -29,6 +33,29 @@ from threadpoolctl import threadpool_limits
 
 import minigrad as mg
 import minigrad.nn.functional as F
+from minigrad._threads import gemm_threads
+
+POLICY = {"on": False}
+
+
+def wire_policy() -> None:
+    """Run matmul / linear forwards under the BLAS thread policy while ``POLICY["on"]``."""
+    import importlib
+
+    for mod, cls in (("minigrad.ops.matmul", "Matmul"), ("minigrad.ops.linear", "Linear")):
+        op = getattr(importlib.import_module(mod), cls)
+        fwd = op.forward
+
+        def wrapped(self: Any, xp: Any, a: Any, b: Any, *rest: Any, _f: Any = fwd) -> Any:
+            k = a.shape[-1]
+            flops = 2.0 * a.size * (b.shape[0] if _f.__qualname__.startswith("Linear")
+                                    else b.shape[-1])
+            if not POLICY["on"]:
+                return _f(self, xp, a, b, *rest)
+            with gemm_threads(flops if k else 0):
+                return _f(self, xp, a, b, *rest)
+
+        op.forward = wrapped
 
 
 def mlp_step(lib: Any, F_: Any) -> Any:
@@ -62,15 +89,18 @@ def main() -> None:
     import torch.nn.functional as TF
 
     print(machine_header())
+    wire_policy()
     cores = os.cpu_count() or 1
     for load in (False, True):
         spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                     for _ in range(cores if load else 0)]
         try:
-            for threads in sorted({1, cores}):
-                torch.set_num_threads(threads)
-                with threadpool_limits(threads):
-                    tag = f"{threads} thread(s), {'+' if load else 'no'} load"
+            for threads in [*sorted({1, cores}), "policy"]:
+                POLICY["on"] = threads == "policy"
+                n = cores if threads == "policy" else threads
+                torch.set_num_threads(n)
+                with threadpool_limits(n):
+                    tag = f"{threads} thr, {'+' if load else 'no'} load"
                     for name, make, number in (("MLP step", mlp_step, 20),
                                                ("LeNet-5 step", lenet_step, 3)):
                         fns = [make(mg, F), make(torch, TF)]
