@@ -147,3 +147,14 @@ def test_autotune_disk_cache_round_trip(tuning: Any, monkeypatch: pytest.MonkeyP
     got = autotune.pick(("k", (1, 2), "float32"),
                         {"a": lambda: seen.append("a") or 1, "b": lambda: seen.append("b") or 1})
     assert got == (name, 1) and seen == [name]  # loaded from disk: only the winner ran
+
+
+def test_autotune_syncs_around_each_timing(tuning: Any) -> None:
+    """An asynchronous device is synchronised before each clock reading (2 per timed run)."""
+    calls = []
+    name, val = autotune.pick(("sync",), {"a": lambda: 5, "b": lambda: 5},
+                              sync=lambda: calls.append(1))
+    assert val == 5 and len(calls) == 8  # a b b a, before and after each
+    calls.clear()
+    assert autotune.pick(("sync",), {"a": lambda: 5, "b": lambda: 5},
+                         sync=lambda: calls.append(1)) == (name, 5) and calls == []

@@ -96,11 +96,13 @@ def _save() -> None:
         pass  # a read-only home only loses the cache, never the result
 
 
-def pick(key: tuple[Any, ...], candidates: dict[str, Callable[[], Any]]) -> tuple[str, Any]:
+def pick(key: tuple[Any, ...], candidates: dict[str, Callable[[], Any]],
+         sync: Callable[[], Any] | None = None) -> tuple[str, Any]:
     """Run the algorithm chosen for ``key``; returns ``(name, result)``.
 
     ``candidates`` maps names to thunks computing the same value; the first is the reference,
     run when tuning is off or only one applies. Keys must be hashable (tuples of ints/strs).
+    ``sync`` (an asynchronous device's synchronize) is called before each clock reading.
 
     >>> pick(("doc",), {"only": lambda: 3})
     ('only', 3)
@@ -119,8 +121,12 @@ def pick(key: tuple[Any, ...], candidates: dict[str, Callable[[], Any]]) -> tupl
     results: dict[str, Any] = {}
     times: dict[str, float] = {}
     for nm in names + names[::-1]:
+        if sync is not None:
+            sync()
         t0 = time.perf_counter()
         results[nm] = candidates[nm]()
+        if sync is not None:
+            sync()
         times[nm] = min(times.get(nm, float("inf")), time.perf_counter() - t0)
     best = min(names, key=times.__getitem__)
     result = results[best]

@@ -80,7 +80,7 @@ def conv2d_forward(
     if applies(stride, groups):
         cands["shifted"] = lambda: _shifted_fwd(backend.xp, x, w, padding, dilation, keep_cols)
     key = _key("conv2d", backend, x.dtype, x.shape, w.shape, stride, padding, dilation, (groups,))
-    _, (out, aux) = autotune.pick(key, cands)
+    _, (out, aux) = autotune.pick(key, cands, getattr(backend, "synchronize", None))
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out, aux
@@ -139,7 +139,7 @@ def conv2d_weight_grad(
             backend.xp, _pad_cf(backend.xp, x, padding), g, kernel_size, dilation)
     key = _key("conv2d_weight", backend, g.dtype, x.shape, g.shape, kernel_size, stride,
                padding, dilation, (groups,))
-    return autotune.pick(key, cands)[1]
+    return autotune.pick(key, cands, getattr(backend, "synchronize", None))[1]
 
 
 def _pad_cf(xp: Any, x: Any, padding: Pad4) -> Any:
@@ -200,7 +200,7 @@ def conv2d_input_grad(
                                                       dilation)
     key = _key("conv2d_input", backend, g.dtype, g.shape, w.shape, in_size, stride, padding,
                dilation, (groups,))
-    return autotune.pick(key, cands)[1]
+    return autotune.pick(key, cands, getattr(backend, "synchronize", None))[1]
 
 
 def _im2col_input_grad(backend: Any, g: Any, w: Any, in_size: Pair, stride: Pair,
