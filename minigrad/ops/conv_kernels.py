@@ -57,12 +57,10 @@ def _key(kind: str, backend: Any, dtype: Any, *parts: Any) -> tuple[Any, ...]:
 
 
 def _gemm_each(xp: Any, a: Any, b: Any, out: Any) -> None:
-    """``out[i] = a @ b[i]``, one 2-D GEMM per image (as fast as NumPy's batched matmul on one
-    thread), under the BLAS thread policy of :mod:`minigrad._threads`: per-image GEMMs below
-    its FLOP threshold run on one BLAS thread."""
+    """``out[i] = a @ b[i]`` for every image ``i``, as one batched matmul, under the BLAS thread
+    policy of :mod:`minigrad._threads` (judged on one image's GEMM)."""
     with gemm_threads(2.0 * a.shape[0] * a.shape[1] * b.shape[-1]):
-        for i in range(b.shape[0]):
-            xp.matmul(a, b[i], out=out[i])
+        xp.matmul(a, b, out=out)
 
 
 def conv2d_forward(
