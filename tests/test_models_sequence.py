@@ -135,8 +135,8 @@ def test_gradient_flow_across_time_steps() -> None:
 
 @pytest.mark.slow
 def test_lstm_mnist_accuracy(mnist_dir: Path, tmp_path: Path) -> None:
-    """The recipe: ≥ 98.0 % test accuracy after 3 epochs (measured 98.70 %; 5 minutes on 2
-    quiet cores, 25 on a busy shared host)."""
+    """The recipe: ≥ 98.0 % test accuracy after 3 epochs (measured 98.70 %; 3.5 minutes on
+    the 2-core host, 25 while it was oversubscribed)."""
     code = main(["train", "--model", "lstm", "--dataset", "mnist", "--data", str(mnist_dir),
                  "--out", str(tmp_path), "--quiet"])
     assert code == 0
