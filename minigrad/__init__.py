@@ -165,33 +165,32 @@ inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
 # ---- families of the PyTorch surface (see minigrad/ops/__init__.py): one star import each
 # here (`from minigrad.ops.<family> import *`, with noqa E402 and F403); their __all__ joins ours
 # at the end of this file
+from minigrad import linalg  # noqa: E402
+from minigrad import tensor_methods as _tensor_methods  # noqa: E402
 from minigrad.ops.activation import *  # noqa: E402, F403
 from minigrad.ops.activation_piecewise import *  # noqa: E402, F403
-from minigrad.ops.closeness import *  # noqa: E402, F403
-from minigrad.ops.named import *  # noqa: E402, F403
+from minigrad.ops.binary_more import *  # noqa: E402, F403
 from minigrad.ops.broadcasting import *  # noqa: E402, F403
+from minigrad.ops.closeness import *  # noqa: E402, F403
+from minigrad.ops.counting import *  # noqa: E402, F403
+from minigrad.ops.diagonal import *  # noqa: E402, F403
+from minigrad.ops.einsum import *  # noqa: E402, F403
 from minigrad.ops.joining import *  # noqa: E402, F403
+from minigrad.ops.linalg import *  # noqa: E402, F403
+from minigrad.ops.linalg_dense import *  # noqa: E402, F403
+from minigrad.ops.named import *  # noqa: E402, F403
 from minigrad.ops.normalization import *  # noqa: E402, F403
+from minigrad.ops.norms import *  # noqa: E402, F403
+from minigrad.ops.reduce_more import *  # noqa: E402, F403
 from minigrad.ops.reshaping import *  # noqa: E402, F403
 from minigrad.ops.sampling import *  # noqa: E402, F403
+from minigrad.ops.scan import *  # noqa: E402, F403
 from minigrad.ops.scatter import *  # noqa: E402, F403
 from minigrad.ops.select import *  # noqa: E402, F403
-from minigrad.ops.unary_math import *  # noqa: E402, F403
-from minigrad.ops.binary_more import *  # noqa: E402, F403
-from minigrad.ops.reduce_more import *  # noqa: E402, F403
-from minigrad.ops.einsum import *  # noqa: E402, F403
-from minigrad.ops.linalg import *  # noqa: E402, F403
-from minigrad.ops.diagonal import *  # noqa: E402, F403
-from minigrad.ops.norms import *  # noqa: E402, F403
-from minigrad.ops.linalg_dense import *  # noqa: E402, F403
-from minigrad.ops.scan import *  # noqa: E402, F403
 from minigrad.ops.sorting import *  # noqa: E402, F403
-from minigrad.ops.counting import *  # noqa: E402, F403
-from minigrad import linalg  # noqa: E402
+from minigrad.ops.unary_math import *  # noqa: E402, F403
 
 # Tensor's operators call minigrad.ops; connect them once everything is imported
-from minigrad import tensor_methods as _tensor_methods  # noqa: E402
-
 _tensor_methods.bind_ops(ops)
 
 __all__ = [
@@ -199,6 +198,7 @@ __all__ = [
     "AutogradError",
     "Device",
     "DeviceError",
+    "Generator",
     "MinigradError",
     "MinigradTypeError",
     "OutOfMemoryError",
@@ -228,6 +228,7 @@ __all__ = [
     "clip",
     "cos",
     "cuda",
+    "default_generator",
     "div",
     "double",
     "empty",
@@ -250,15 +251,10 @@ __all__ = [
     "ge",
     "get_autocast_dtype",
     "get_default_dtype",
+    "get_rng_state",
     "grad",
     "gt",
-    "Generator",
-    "default_generator",
-    "get_rng_state",
     "initial_seed",
-    "logspace",
-    "seed",
-    "set_rng_state",
     "int8",
     "int16",
     "int32",
@@ -272,6 +268,7 @@ __all__ = [
     "load",
     "log",
     "log1p",
+    "logspace",
     "logsumexp",
     "long",
     "lt",
@@ -304,8 +301,10 @@ __all__ = [
     "relu",
     "reshape",
     "save",
+    "seed",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_rng_state",
     "sigmoid",
     "sign",
     "sin",

@@ -7,6 +7,36 @@ The public functions here are re-exported as ``minigrad.<name>`` and as Tensor m
 True
 """
 
+# ---- families of the PyTorch surface -------------------------------------------------------
+# Each family module declares ``__all__`` (public as ``minigrad.ops.<name>`` and, through
+# minigrad/__init__.py, as ``minigrad.<name>``), ``TENSOR_METHODS`` (names that are also Tensor
+# methods taking the tensor as first argument) and optionally ``INPLACE_METHODS`` (names that
+# also get an in-place ``<name>_`` method). Add a family with one import line here, one entry
+# in _FAMILIES, and one star import in minigrad/__init__.py.
+from minigrad.ops import (
+    activation,
+    activation_piecewise,
+    binary_more,
+    broadcasting,
+    closeness,
+    counting,
+    diagonal,
+    einsum,
+    joining,
+    linalg,
+    linalg_dense,
+    named,
+    normalization,
+    norms,
+    reduce_more,
+    reshaping,
+    sampling,
+    scan,
+    scatter,
+    select,
+    sorting,
+    unary_math,
+)
 from minigrad.ops._util import normalize_dim
 from minigrad.ops.binary import (
     add,
@@ -76,19 +106,6 @@ from minigrad.ops.shape import (
     transpose,
     unsqueeze,
 )
-
-# ---- families of the PyTorch surface -------------------------------------------------------
-# Each family module declares ``__all__`` (public as ``minigrad.ops.<name>`` and, through
-# minigrad/__init__.py, as ``minigrad.<name>``), ``TENSOR_METHODS`` (names that are also Tensor
-# methods taking the tensor as first argument) and optionally ``INPLACE_METHODS`` (names that
-# also get an in-place ``<name>_`` method). Add a family with one import line here, one entry
-# in _FAMILIES, and one star import in minigrad/__init__.py.
-from minigrad.ops import activation, activation_piecewise, normalization
-from minigrad.ops import binary_more, counting, diagonal, einsum, linalg
-from minigrad.ops import linalg_dense, norms, reduce_more, scan, sorting, unary_math
-from minigrad.ops import closeness, named
-
-from minigrad.ops import broadcasting, joining, reshaping, sampling, scatter, select  # noqa: E402
 
 _FAMILIES: tuple = (unary_math, binary_more, reduce_more, einsum, linalg, diagonal, norms,
                     linalg_dense, scan, sorting, counting,
