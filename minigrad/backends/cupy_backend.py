@@ -193,7 +193,8 @@ class CupyBackend(Backend):
         return self.xp.asnumpy(array)
 
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
-        self._cupyx.scatter_add(target, index, values)
+        with target.device:
+            self._cupyx.scatter_add(target, index, values)
 
     def im2col(
         self, x: Any, kernel_size: tuple[int, int], stride: tuple[int, int],

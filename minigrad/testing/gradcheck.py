@@ -106,12 +106,15 @@ def _numeric_jacobians(fn: Callable[..., Any], inputs: tuple[Any, ...], diff: li
         cols = [np.zeros((o.numel(), n)) for o in base]
         for k in range(n):
             idx = np.unravel_index(k, arr.shape)
-            orig = arr[idx].item()
-            arr[idx] = orig + eps
+            with x._backend.device_context(arr):  # the nudges run on x's GPU
+                orig = arr[idx].item()
+                arr[idx] = orig + eps
             plus = [_host(o).ravel() for o in _outputs(fn, inputs, op)]
-            arr[idx] = orig - eps
+            with x._backend.device_context(arr):
+                arr[idx] = orig - eps
             minus = [_host(o).ravel() for o in _outputs(fn, inputs, op)]
-            arr[idx] = orig
+            with x._backend.device_context(arr):
+                arr[idx] = orig
             for c, p, m in zip(cols, plus, minus, strict=True):
                 c[:, k] = (p - m) / (2 * eps)
         jac.append(cols)

@@ -42,7 +42,9 @@ class _State:
     """The current device (as CuPy's, per process here) and the number of fake GPUs."""
 
     def __init__(self) -> None:
-        self.current = 0
+        # MINIGRAD_CUPY_STANDIN_CURRENT=1 starts on device 1 while tests use cuda:0, so any
+        # work that does not enter its tensors' device fails (a device-placement audit)
+        self.current = int(os.environ.get("MINIGRAD_CUPY_STANDIN_CURRENT", "0"))
         self.count = int(os.environ.get("MINIGRAD_CUPY_STANDIN_DEVICES", "2"))
         #: the memory pool's limit in bytes (``set_limit``); 0: none
         self.limit = 0
