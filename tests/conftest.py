@@ -120,3 +120,16 @@ def mnist_dir() -> Path:
             return d
     tried = ", ".join(str(d) for d in _mnist_candidates())
     pytest.skip(f"MNIST not found (set MINIGRAD_DATA to a directory with mnist/); tried {tried}")
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_switches() -> Any:
+    """Programs under test (the PyTorch ports) set process-wide switches as real scripts do
+    (``cudnn.benchmark = True``, a default dtype); put them back after every test."""
+    import minigrad as mg
+
+    cudnn = mg.backends.cudnn
+    saved = (cudnn.benchmark, cudnn.deterministic, cudnn.enabled, mg.get_default_dtype())
+    yield
+    cudnn.benchmark, cudnn.deterministic, cudnn.enabled = saved[:3]
+    mg.set_default_dtype(saved[3])
