@@ -35,10 +35,39 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State(threading.local):
-    """The switches of the calling thread (class attributes are each new thread's defaults)."""
+    """The switches of the calling thread (class attributes are each new thread's defaults).
 
-    grad_enabled: bool = True
-    anomaly: bool = False
+    ``plain`` is True on the common path (recording on, anomaly mode and autocast off), so an
+    op reads one thread-local attribute, not three; the setters keep it current.
+    """
+
+    _grad_enabled: bool = True
+    _anomaly: bool = False
+    _autocast: bool = False
+    plain: bool = True
+
+    @property
+    def grad_enabled(self) -> bool:
+        return self._grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, value: bool) -> None:
+        self._grad_enabled = value
+        self.plain = value and not self._anomaly and not self._autocast
+
+    @property
+    def anomaly(self) -> bool:
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, value: bool) -> None:
+        self._anomaly = value
+        self.plain = self._grad_enabled and not value and not self._autocast
+
+    def set_autocast(self, on: bool) -> None:
+        """Called by minigrad.amp when this thread's autocast policy turns on or off."""
+        self._autocast = on
+        self.plain = self._grad_enabled and not self._anomaly and not on
 
 
 STATE = _State()

@@ -89,7 +89,8 @@ class Op:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors and, when recording, attach the node to the result."""
-        if AUTOCAST.cast is not None:  # the one autocast read: cast inputs per minigrad.amp.policy
+        plain = STATE.plain  # recording on, anomaly and autocast off: the one thread-local read
+        if not plain and AUTOCAST.cast is not None:  # cast inputs per minigrad.amp.policy
             inputs = AUTOCAST.cast(cls, inputs)
         arrays = []
         requires = False
@@ -116,13 +117,15 @@ class Op:
                     out = _forward(node, backend, arrays, params)
                 except backend.oom_error as e:  # say what was asked and what the pool holds
                     raise backend.out_of_memory(cls.__name__, e, arrays[0]) from e
-        elif STATE.anomaly:
+        elif not plain and STATE.anomaly:
             out = _forward(node, backend, arrays, params)
         else:
             out = node.forward(backend.xp, *arrays, **params)
             if type(out) is not atype:
                 out = backend.xp.asarray(out)
-        if not (requires and STATE.grad_enabled and cls.differentiable) or out.dtype.kind != "f":
+        if not (requires and (plain or STATE.grad_enabled) and cls.differentiable) or (
+            out.dtype.kind != "f"
+        ):
             return Tensor._make(out, None)
         node._record(inputs, out, backend)
         return Tensor._make(out, node)
@@ -149,7 +152,7 @@ class Op:
         self._saved_inputs = inputs if cls.save_inputs else None
         self._saved_versions = tuple(t._version for t in inputs) if cls.save_inputs else None
         self._saved_out = out if cls.save_output else None
-        if STATE.anomaly:
+        if not STATE.plain and STATE.anomaly:
             self._trace = traceback.extract_stack()[:-3]
 
     # ------------------------------------------------------------------ engine side

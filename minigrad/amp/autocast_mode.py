@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from minigrad import dtypes
 from minigrad.amp.policy import cast_inputs, policy_of
 from minigrad.amp.state import AUTOCAST
+from minigrad.grad_mode import STATE
 
 __all__ = ["autocast", "get_autocast_dtype", "is_autocast_available", "is_autocast_enabled"]
 
@@ -131,6 +132,7 @@ class autocast:
             new.pop(self.device, None)
         AUTOCAST.dtypes, AUTOCAST.cache_on = new, cache_on
         AUTOCAST.cast = cast_inputs if new else None
+        STATE.set_autocast(AUTOCAST.cast is not None)
         if AUTOCAST.depth == 0:
             AUTOCAST.cache = {}
         AUTOCAST.depth += 1
@@ -138,6 +140,7 @@ class autocast:
 
     def __exit__(self, *exc: object) -> None:
         AUTOCAST.cast, AUTOCAST.dtypes, AUTOCAST.cache_on = self._saved.pop()
+        STATE.set_autocast(AUTOCAST.cast is not None)
         AUTOCAST.depth -= 1
         if AUTOCAST.depth == 0:
             AUTOCAST.cache = None  # PyTorch clears its cast cache on leaving the outermost region

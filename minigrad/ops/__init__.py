@@ -112,8 +112,13 @@ _FAMILIES: tuple = (unary_math, binary_more, reduce_more, einsum, linalg, diagon
                     activation, activation_piecewise, normalization, named, closeness,
                     broadcasting, joining, reshaping, sampling, scatter, select)
 
-# the families' public functions are attributes of minigrad.ops too (mg.ops.acos is mg.acos)
-globals().update({name: getattr(fam, name) for fam in _FAMILIES for name in fam.__all__})
+# the families' public functions are attributes of minigrad.ops too (mg.ops.acos is mg.acos);
+# a core name a family re-exports with more options (add with alpha=) keeps the core function
+# here, so Tensor's operators (``a + b`` calls ops.add) skip the extra layer
+globals().update({
+    name: getattr(fam, name) for fam in _FAMILIES for name in fam.__all__
+    if name not in globals()
+})
 
 #: method name -> function, bound onto Tensor by minigrad.tensor_methods.bind_ops
 TENSOR_METHODS: dict = {
