@@ -72,8 +72,17 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--synthetic-size", type=int,
                    help="training images drawn for --dataset synthetic (default 10000; test: "
                    "a fifth)")
+    p.add_argument("--val-split", type=float, metavar="FRACTION",
+                   help="hold out this fraction of the training set (drawn with --seed) as a "
+                   "validation set, evaluated after every epoch")
+    p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                   help="stop once the validation loss has not improved for PATIENCE epochs; "
+                   "the best epoch is kept as best.mg beside checkpoint.mg (needs --val-split)")
     p.add_argument("--plot-grads", action="store_true",
                    help="record gradient flow and save grad_flow.png in --out (matplotlib)")
+    p.add_argument("--tensorboard", metavar="DIR",
+                   help="log losses, accuracies, learning rate, gradient norms and histograms "
+                   "per epoch as TensorBoard events in DIR (pip install 'minigrad[tensorboard]')")
     p.add_argument("--grad-clip", type=float, metavar="NORM",
                    help="clip the gradients' joint 2-norm before each step (lstm: 1.0)")
     p.add_argument("--quiet", action="store_true", help="only the final summary")

@@ -33,8 +33,10 @@ from minigrad.data import (
 )
 from minigrad.models import build_model, input_options, model_kind
 from minigrad.training import (
+    BEST_CHECKPOINT_NAME,
     CHECKPOINT_NAME,
     CheckpointError,
+    best_epoch,
     build_optimizer,
     build_scheduler,
     evaluate,
@@ -45,12 +47,13 @@ from minigrad.training import (
 )
 
 __all__ = ["UserError", "check_settings", "dispatch", "load_dataset", "resolve_settings",
-           "run_eval", "run_train"]
+           "run_eval", "run_train", "split_validation"]
 
 # the options a run is made of: stored in the checkpoint so `eval` and `--resume` rebuild it
 _SETTINGS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
              "weight_decay", "lr_schedule", "lr_gamma", "lr_step", "milestones", "seed",
-             "limit", "test_limit", "synthetic_size", "grad_clip", "data")
+             "limit", "test_limit", "synthetic_size", "grad_clip", "data", "val_split",
+             "early_stopping")
 
 
 class UserError(Exception):
@@ -114,6 +117,27 @@ def _first(ds: TensorDataset, limit: int | None) -> Any:
     return Subset(ds, np.arange(limit))
 
 
+def split_validation(ds: Any, fraction: float | None, seed: int) -> tuple[Any, Any]:
+    """``(train, validation)``: ``round(fraction * len(ds))`` samples held out, drawn by a
+    permutation seeded with ``seed`` (the same split on every run and on ``--resume``);
+    ``(ds, None)`` without a fraction.
+
+    >>> import minigrad as mg
+    >>> tr, va = split_validation(TensorDataset(mg.arange(10)), 0.2, seed=0)
+    >>> len(tr), len(va), sorted(set(tr.indices) | set(va.indices)) == list(range(10))
+    (8, 2, True)
+    """
+    if fraction is None:
+        return ds, None
+    n = len(ds)
+    n_val = round(fraction * n)
+    if not 1 <= n_val < n:
+        raise UserError(f"--val-split {fraction:g} of {n} training samples leaves {n_val} for "
+                        f"validation and {n - n_val} for training; each needs at least one")
+    perm = np.random.default_rng(seed).permutation(n)
+    return Subset(ds, np.sort(perm[n_val:])), Subset(ds, np.sort(perm[:n_val]))
+
+
 def _tensors(settings: dict[str, Any], train: bool, root: str | None, device: str,
              command: str = "train") -> Any:
     ds = load_dataset(settings["dataset"], train, root, settings["synthetic_size"],
@@ -144,6 +168,9 @@ def dispatch(handler: str, args: argparse.Namespace) -> int:
         raise UserError(f"checkpoint {path} is for a model this minigrad does not know: {e}"
                         ) from e
     if handler == "train":
+        if language and (args.val_split is not None or args.early_stopping is not None):
+            raise UserError("--val-split and --early-stopping are for the image models "
+                            "(char-gpt evaluates on its corpus's own val split)")
         if language:
             cli_dist.single_process_only("training a language model", UserError)
             return commands_lm.run_train_lm(args, checkpoint)
@@ -163,6 +190,12 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
     check_settings(settings, args)
     if settings["data"] is not None:  # kept in the checkpoint: eval and --resume find it
         settings["data"] = os.path.abspath(settings["data"])
+    best = best_epoch(checkpoint["history"]) if checkpoint is not None else None
+    if (best is not None and settings["early_stopping"] is not None
+            and checkpoint["epoch"] - best["epoch"] >= settings["early_stopping"]):
+        raise UserError(f"the run in {args.resume} stopped early at epoch {checkpoint['epoch']}"
+                        f" (best epoch {best['epoch']}, patience {settings['early_stopping']}); "
+                        f"pass a larger --early-stopping PATIENCE to train it further")
     if checkpoint is not None and checkpoint["epoch"] >= settings["epochs"]:
         raise UserError(f"the run in {args.resume} already finished epoch "
                         f"{checkpoint['epoch']} of {settings['epochs']}; pass --epochs N with "
@@ -178,7 +211,9 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
         _check_writable(out)
     verbose = not args.quiet and rank0
     mg.manual_seed(settings["seed"])
-    train_set = _tensors(settings, True, settings["data"], args.device)
+    train_set, val_set = split_validation(_tensors(settings, True, settings["data"],
+                                                   args.device),
+                                          settings["val_split"], settings["seed"])
     test_set = _tensors(settings, False, settings["data"], args.device)
     model = build_model(settings["model"]).to(args.device)
     optimizer = build_optimizer(settings["optimizer"], model.parameters(), lr=settings["lr"],
@@ -197,30 +232,46 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
         train_loader = run.loader(train_set, settings["batch_size"], settings["seed"])
         model = run.wrap(model)
     test_loader = DataLoader(test_set, batch_size=args.eval_batch_size)
+    val_loader = (DataLoader(val_set, batch_size=args.eval_batch_size)
+                  if val_set is not None else None)
     if verbose:
         print(f"minigrad train: {settings['model']} on {settings['dataset']} "
-              f"({len(train_set)} train / {len(test_set)} test), {settings['optimizer']} "
+              f"({len(train_set)} train / "
+              f"{f'{len(val_set)} val / ' if val_set is not None else ''}"
+              f"{len(test_set)} test), {settings['optimizer']} "
               f"lr {settings['lr']:g}, batch {settings['batch_size']}"
               f"{f' x {run.world_size} ranks' if run else ''}, epochs "
               f"{start + 1}..{settings['epochs']}, device {args.device}, out {out}",
               file=sys.stderr)
     recorder = (_grad_recorder(model, max(1, len(train_loader) // 50))
                 if args.plot_grads else None)
+    tb = _tensorboard(args.tensorboard, model) if args.tensorboard and rank0 else None
     result = fit(model, optimizer, train_loader, test_loader, epochs=settings["epochs"],
                  scheduler=scheduler, out_dir=out if rank0 else None, config=settings,
                  start_epoch=start, history=history,
                  seed=settings["seed"] + (run.rank if run else 0), verbose=verbose,
-                 after_step=recorder.step if recorder is not None else None,
-                 on_epoch_end=(lambda _: recorder.mark_epoch()) if recorder is not None else None,
-                 grad_clip=settings["grad_clip"])
+                 after_step=_chain(recorder.step if recorder is not None else None,
+                                   tb.step if tb is not None else None),
+                 on_epoch_end=_chain((lambda _: recorder.mark_epoch()) if recorder is not None
+                                     else None, tb.epoch_end if tb is not None else None),
+                 grad_clip=settings["grad_clip"], val_loader=val_loader,
+                 patience=settings["early_stopping"])
     if recorder is not None:
         recorder.remove()
         if rank0:
             _plot(recorder, os.path.join(out, "grad_flow.png"))
+    if tb is not None:
+        tb.close(result.final, settings)
     if not rank0:
         return 130 if result.interrupted else 0
     final = result.final
-    status = "interrupted" if result.interrupted else "done"
+    status = ("interrupted" if result.interrupted else
+              "stopped early" if result.stopped_early else "done")
+    if final and result.best is not None:
+        print(f"best epoch {result.best['epoch']}: val loss {result.best['val_loss']:.4f}, val "
+              f"accuracy {100 * result.best['val_acc']:.2f}%, test accuracy "
+              f"{100 * result.best['test_acc']:.2f}%; checkpoint "
+              f"{os.path.join(out, BEST_CHECKPOINT_NAME)}")
     if final:
         print(f"{status}: {settings['model']} on {settings['dataset']}, epoch {final['epoch']}"
               f"/{settings['epochs']}: test accuracy {100 * final['test_acc']:.2f}% "
@@ -272,6 +323,12 @@ def check_settings(settings: dict[str, Any], args: argparse.Namespace) -> None:
                         ("--synthetic-size", "synthetic_size"), ("--lr-step", "lr_step"),
                         ("--grad-clip", "grad_clip")):
         _positive(option, settings.get(key))
+    _positive("--early-stopping", settings.get("early_stopping"))
+    if settings.get("val_split") is not None and not 0 < settings["val_split"] < 1:
+        raise UserError(f"--val-split must be in (0, 1), got {settings['val_split']}")
+    if settings.get("early_stopping") is not None and settings.get("val_split") is None:
+        raise UserError("--early-stopping needs --val-split FRACTION (the validation set whose "
+                        "loss it watches)")
     for option, key in (("--momentum", "momentum"), ("--weight-decay", "weight_decay")):
         if settings.get(key) is not None and not settings[key] >= 0:
             raise UserError(f"{option} must be >= 0, got {settings[key]}")
@@ -296,6 +353,23 @@ def _grad_recorder(model: Any, every: int) -> Any:
     except ImportError as e:
         raise UserError(f"--plot-grads needs minigrad.viz.flow.GradientFlow: {e}") from e
     return GradientFlow(model, every=every)
+
+
+def _tensorboard(log_dir: str, model: Any) -> Any:
+    try:
+        from minigrad.training.tensorboard_log import TensorBoardLogger
+
+        return TensorBoardLogger(log_dir, model)
+    except ImportError as e:
+        raise UserError(f"--tensorboard: {e}") from e
+
+
+def _chain(*fns: Any) -> Any:
+    """One callback calling each of ``fns`` that is not None (None when all are)."""
+    live = [f for f in fns if f is not None]
+    if not live:
+        return None
+    return lambda *a: [f(*a) for f in live] and None
 
 
 def _plot(recorder: Any, path: str) -> None:

@@ -7,6 +7,7 @@ recipes (used by ``minigrad train``).
 """
 
 from minigrad.training.checkpoint import (
+    BEST_CHECKPOINT_NAME,
     CHECKPOINT_NAME,
     CheckpointError,
     load_checkpoint,
@@ -14,7 +15,14 @@ from minigrad.training.checkpoint import (
     save_checkpoint,
 )
 from minigrad.training.lm import LMResult, WarmupCosine, estimate_loss, fit_lm, split_loss
-from minigrad.training.loop import FitResult, evaluate, fit, train_epoch, write_json
+from minigrad.training.loop import (
+    FitResult,
+    best_epoch,
+    evaluate,
+    fit,
+    train_epoch,
+    write_json,
+)
 from minigrad.training.progress import Progress, tqdm_available
 from minigrad.training.recipes import (
     OPTIMIZERS,
@@ -26,6 +34,7 @@ from minigrad.training.recipes import (
 )
 
 __all__ = [
+    "BEST_CHECKPOINT_NAME",
     "CHECKPOINT_NAME",
     "OPTIMIZERS",
     "RECIPES",
@@ -35,6 +44,7 @@ __all__ = [
     "LMResult",
     "Progress",
     "WarmupCosine",
+    "best_epoch",
     "build_optimizer",
     "build_scheduler",
     "estimate_loss",

@@ -24,10 +24,11 @@ from typing import Any
 
 from minigrad.serialization import CheckpointError, load, save
 
-__all__ = ["CHECKPOINT_NAME", "CheckpointError", "load_checkpoint", "restore",
-           "save_checkpoint"]
+__all__ = ["BEST_CHECKPOINT_NAME", "CHECKPOINT_NAME", "CheckpointError", "load_checkpoint",
+           "restore", "save_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.mg"
+BEST_CHECKPOINT_NAME = "best.mg"  # the epoch with the lowest validation loss (early stopping)
 FORMAT = "minigrad-checkpoint/1"
 
 

@@ -2,9 +2,12 @@
 
 :func:`fit` runs epochs of :func:`train_epoch`, evaluates on the test loader after each, steps
 the learning-rate schedule, and (given ``out_dir``) writes a checkpoint and ``metrics.json``
-after every epoch. Ctrl-C (``KeyboardInterrupt``) ends training between two batches: the
-partial epoch is dropped, the last good checkpoint stays, ``metrics.json`` records the
-interruption, and :func:`fit` returns normally with ``interrupted=True``.
+after every epoch. With a validation loader it also evaluates on that; given ``patience`` it
+stops once the validation loss has not improved for that many epochs (early stopping), and it
+keeps the best epoch's checkpoint as ``best.mg``. Ctrl-C (``KeyboardInterrupt``) ends
+training between two batches: the partial epoch is dropped, the last good checkpoint stays,
+``metrics.json`` records the interruption, and :func:`fit` returns normally with
+``interrupted=True``.
 
 >>> import minigrad as mg
 >>> from minigrad import nn
@@ -35,10 +38,10 @@ from minigrad.nn.parallel import DataParallel, DistributedDataParallel
 from minigrad.nn.utils import clip_grad_norm_
 from minigrad.serialization.atomic import atomic_replace
 from minigrad.tensor import Tensor
-from minigrad.training.checkpoint import CHECKPOINT_NAME, save_checkpoint
+from minigrad.training.checkpoint import BEST_CHECKPOINT_NAME, CHECKPOINT_NAME, save_checkpoint
 from minigrad.training.progress import Progress
 
-__all__ = ["FitResult", "evaluate", "fit", "train_epoch", "write_json"]
+__all__ = ["FitResult", "best_epoch", "evaluate", "fit", "train_epoch", "write_json"]
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 
@@ -147,12 +150,15 @@ def evaluate(model: Any, loader: Any, loss_fn: LossFn | None = None) -> dict[str
 
 @dataclass
 class FitResult:
-    """What :func:`fit` did: per-epoch metrics, whether it was interrupted, total time."""
+    """What :func:`fit` did: per-epoch metrics, whether it was interrupted or stopped early,
+    the epoch of lowest validation loss, total time."""
 
     history: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
     time_s: float = 0.0
     checkpoint: str | None = None
+    stopped_early: bool = False
+    best: dict[str, Any] | None = None
 
     @property
     def final(self) -> dict[str, Any]:
@@ -164,6 +170,26 @@ def _unwrapped(model: Any) -> Any:
     """The model inside a (Distributed)DataParallel wrapper: checkpoints hold its state, so
     they load the same into one process or many."""
     return model.module if isinstance(model, (DataParallel, DistributedDataParallel)) else model
+
+
+def best_epoch(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The metrics of the epoch with the lowest ``val_loss`` (the first one on a tie: a later
+    epoch must improve strictly), or None when no epoch was validated.
+
+    >>> best_epoch([{"epoch": 1, "val_loss": 0.5}, {"epoch": 2, "val_loss": 0.4},
+    ...             {"epoch": 3, "val_loss": 0.4}])["epoch"]
+    2
+    """
+    validated = [h for h in history if h.get("val_loss") is not None]
+    return min(validated, key=lambda h: h["val_loss"]) if validated else None
+
+
+def _patience_spent(history: list[dict[str, Any]], patience: int | None) -> bool:
+    """Whether the validation loss has not improved for ``patience`` epochs: the counter is
+    read from the history, so a resumed run keeps it."""
+    best = best_epoch(history)
+    return (patience is not None and best is not None
+            and history[-1]["epoch"] - best["epoch"] >= patience)
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -178,7 +204,7 @@ def fit(
     verbose: bool = True, bar: bool | None = None, stream: TextIO | None = None,
     after_step: Callable[[], None] | None = None,
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
-    grad_clip: float | None = None,
+    grad_clip: float | None = None, val_loader: Any = None, patience: int | None = None,
 ) -> FitResult:
     """Train for epochs ``start_epoch+1 .. epochs``; evaluate, schedule and save after each.
 
@@ -199,9 +225,29 @@ def fit(
         after_step: called after every optimizer step.
         on_epoch_end: called with each epoch's metrics dict.
         grad_clip: clip the gradients' joint 2-norm to this before every step.
+        val_loader: evaluated after every epoch (``val_loss``, ``val_acc`` in the metrics); it
+            then drives ``ReduceLROnPlateau``, and with ``out_dir`` the epoch of lowest
+            validation loss is also saved as ``best.mg``.
+        patience: stop once the validation loss has not improved for this many epochs (early
+            stopping; needs ``val_loader``). Counted from ``history``, so resuming keeps it.
+
+    >>> import minigrad as mg
+    >>> from minigrad import nn
+    >>> from minigrad.data import DataLoader, TensorDataset
+    >>> _ = mg.manual_seed(0)
+    >>> x = mg.randn(32, 2); y = mg.randint(0, 2, (32,))  # labels are noise: no real progress
+    >>> m = nn.Linear(2, 2); opt = mg.optim.SGD(m.parameters(), lr=1.0)
+    >>> ds = TensorDataset(x, y)
+    >>> r = fit(m, opt, DataLoader(ds, 8), val_loader=DataLoader(ds, 32), patience=1,
+    ...         epochs=50, verbose=False)
+    >>> r.stopped_early, len(r.history) == r.best["epoch"] + 1
+    (True, True)
     """
     from minigrad.optim.lr_scheduler import ReduceLROnPlateau
 
+    if patience is not None and (val_loader is None or patience < 1):
+        raise ValueError(f"fit: early stopping (patience={patience}) needs a positive patience "
+                         f"and a val_loader (got {'one' if val_loader is not None else 'None'})")
     history = list(history or [])
     saved = len(history)  # epochs the checkpoint on disk holds: metrics.json never names more
     result = FitResult(history=history)
@@ -211,6 +257,9 @@ def fit(
     t0 = time.perf_counter()
     try:
         for epoch in range(start_epoch + 1, epochs + 1):
+            if history and _patience_spent(history, patience):
+                result.stopped_early = True
+                break
             if seed is not None:
                 mg.manual_seed(_epoch_seed(seed, epoch))
             if hasattr(train_loader, "set_epoch"):
@@ -224,35 +273,57 @@ def fit(
             if test_loader is not None:
                 progress.phase(f"evaluating on {_n_samples(test_loader)} test samples")
                 te = evaluate(model, test_loader, loss_fn)
+            va = None
+            if val_loader is not None:
+                progress.phase(f"validating on {_n_samples(val_loader)} samples")
+                va = evaluate(model, val_loader, loss_fn)
             metrics: dict[str, Any] = {
                 "epoch": epoch, "lr": lr, "train_loss": tr["loss"], "train_acc": tr["acc"],
                 "test_loss": te["loss"] if te else None, "test_acc": te["acc"] if te else None,
                 "train_time_s": round(tr["time_s"], 3),
                 "samples_per_s": round(tr["samples"] / max(tr["time_s"], 1e-9), 1),
             }
+            if va is not None:
+                metrics.update(val_loss=va["loss"], val_acc=va["acc"])
             if scheduler is not None:
                 if isinstance(scheduler, ReduceLROnPlateau):
-                    scheduler.step(te["loss"] if te else tr["loss"])
+                    scheduler.step((va or te or tr)["loss"])
                 else:
                     scheduler.step()
             history.append(metrics)
+            result.best = best_epoch(history)
+            improved = result.best is metrics
             result.time_s = time.perf_counter() - t0
             summary = (f"train loss {tr['loss']:.4f} acc {100 * tr['acc']:.2f}%"
+                       + (f" | val loss {va['loss']:.4f} acc {100 * va['acc']:.2f}%"
+                          f"{' (best)' if improved else ''}" if va else "")
                        + (f" | test loss {te['loss']:.4f} acc {100 * te['acc']:.2f}%" if te
                           else "")
                        + f" | {metrics['samples_per_s']:,.0f} samples/s, "
                          f"{tr['time_s']:.1f} s")
             progress.close(summary if verbose else "")
+            result.stopped_early = _patience_spent(history, patience)
             if out_dir is not None:
+                state = {"model": _unwrapped(model), "optimizer": optimizer,
+                         "scheduler": scheduler, "epoch": epoch, "config": config or {},
+                         "history": history}
+                if improved:  # first: checkpoint.mg never names a best epoch best.mg lacks
+                    save_checkpoint(os.path.join(out_dir, BEST_CHECKPOINT_NAME), **state)
                 path = os.path.join(out_dir, CHECKPOINT_NAME)
-                save_checkpoint(path, model=_unwrapped(model), optimizer=optimizer,
-                                scheduler=scheduler,
-                                epoch=epoch, config=config or {}, history=history)
+                save_checkpoint(path, **state)
                 saved = len(history)
                 result.checkpoint = path
-                _write_metrics(out_dir, config, history, result, finished=epoch == epochs)
+                _write_metrics(out_dir, config, history, result,
+                               finished=epoch == epochs or result.stopped_early)
             if on_epoch_end is not None:
                 on_epoch_end(metrics)
+            if result.stopped_early:
+                if verbose:
+                    best = result.best or {}
+                    print(f"early stopping: validation loss not improved for {patience} "
+                          f"epochs; best epoch {best.get('epoch')} (val loss "
+                          f"{best.get('val_loss', float('nan')):.4f})", file=stream, flush=True)
+                break
     except KeyboardInterrupt:
         result.interrupted = True
         result.time_s = time.perf_counter() - t0
@@ -278,6 +349,10 @@ def _n_samples(loader: Any) -> str:
 def _write_metrics(out_dir: Any, config: Any, history: list[dict[str, Any]],
                    result: FitResult, finished: bool) -> None:
     tests = [h["test_acc"] for h in history if h.get("test_acc") is not None]
+    best = best_epoch(history)
+    validated = {"best_epoch": best["epoch"], "best_val_loss": best["val_loss"],
+                 "best_val_acc": best.get("val_acc"),
+                 "stopped_early": result.stopped_early} if best is not None else {}
     write_json(os.path.join(out_dir, "metrics.json"), {
         "config": config or {},
         "epochs": history,
@@ -286,4 +361,5 @@ def _write_metrics(out_dir: Any, config: Any, history: list[dict[str, Any]],
         "time_s": round(result.time_s, 3),
         "interrupted": result.interrupted,
         "finished": finished,
+        **validated,
     })
