@@ -357,7 +357,7 @@ def _grad_recorder(model: Any, every: int) -> Any:
 
 def _tensorboard(log_dir: str, model: Any) -> Any:
     try:
-        from minigrad.training.tensorboard_log import TensorBoardLogger
+        from minigrad.utils.tensorboard.training import TensorBoardLogger
 
         return TensorBoardLogger(log_dir, model)
     except ImportError as e:
