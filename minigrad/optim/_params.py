@@ -18,7 +18,7 @@ from minigrad.creation import tensor
 from minigrad.errors import DeviceError, MinigradTypeError, ShapeError
 from minigrad.tensor import Tensor
 
-__all__ = ["grad_data", "writable_data", "zeros_state"]
+__all__ = ["apply_weight_decay", "grad_data", "writable_data", "zeros_state"]
 
 
 def zeros_state(p: Tensor, fill: float = 0.0) -> Tensor:
@@ -70,6 +70,25 @@ the parameter's shape
     return g
 
 
+def apply_weight_decay(g: Any, data: Any, lr: float, wd: float, decoupled: bool) -> Any:
+    """Weight decay ``wd`` before a step: shrink ``data`` in place by ``1 - lr * wd``
+    (``decoupled``, as AdamW) or add the L2 term ``wd * data`` to ``g``; returns ``g``.
+
+    >>> import numpy as np
+    >>> data = np.array([2.0])
+    >>> apply_weight_decay(np.array([1.0]), data, 0.1, 0.5, False)
+    array([2.])
+    >>> apply_weight_decay(np.array([1.0]), data, 0.1, 0.5, True), data
+    (array([1.]), array([1.9]))
+    """
+    if wd != 0:
+        if decoupled:
+            data *= 1 - lr * wd
+        else:
+            g = g + wd * data
+    return g
+
+
 def writable_data(p: Tensor) -> Any:
     """``p``'s array, given its own memory first if it is a read-only (broadcast) view."""
     if not getattr(getattr(p._data, "flags", None), "writeable", True):
@@ -103,8 +122,6 @@ def _cast_like(value: Any, p: Tensor, key: str) -> Any:
     if isinstance(value, list):
         return [_cast_like(v, p, key) for v in value]
     return copy.deepcopy(value)
-
-
 
 
 def _gpu_device_scope() -> Any:

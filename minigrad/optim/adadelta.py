@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_closed, check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
+from minigrad.optim._params import apply_weight_decay
+from minigrad.optim.optimizer import Optimizer, ParamsT, zeros_state
+from minigrad.tensor import Tensor
 
 __all__ = ["Adadelta"]
 
@@ -54,24 +56,16 @@ class Adadelta(Optimizer):
             check_nonneg("Adadelta", key, group[key])
         check_closed("Adadelta", "rho", group["rho"], 0.0, 1.0)
 
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state.update(square_avg=zeros_state(p), acc_delta=zeros_state(p))
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = p._backend.xp
-                g = grad_data(type(self).__name__, p)
-                g = -g if group["maximize"] else g
-                state = self.param_state(p)
-                if not state:
-                    state.update(step=0, square_avg=zeros_state(p), acc_delta=zeros_state(p))
-                state["step"] = int(state["step"]) + 1
-                data = writable_data(p)
-                if wd != 0:
-                    g = g + wd * data
+            for p, xp, g, state, data in self._grads(group):
+                g = apply_weight_decay(g, data, lr, wd, False)
                 v, u = state["square_avg"]._data, state["acc_delta"]._data
                 v *= rho
                 v += (1 - rho) * (g * g)

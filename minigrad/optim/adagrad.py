@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
+from minigrad.optim._params import apply_weight_decay
+from minigrad.optim.optimizer import Optimizer, ParamsT, zeros_state
+from minigrad.tensor import Tensor
 
 __all__ = ["Adagrad"]
 
@@ -62,24 +64,17 @@ class Adagrad(Optimizer):
                 p, {"step": 0, "sum": zeros_state(p, group["initial_accumulator_value"])}
             )
 
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state["sum"] = zeros_state(p, group["initial_accumulator_value"])
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, decay, wd, eps = group["lr"], group["lr_decay"], group["weight_decay"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = p._backend.xp
-                g = grad_data(type(self).__name__, p)
-                g = -g if group["maximize"] else g
-                state = self.param_state(p)
-                if not state:
-                    state.update(step=0, sum=zeros_state(p, group["initial_accumulator_value"]))
-                state["step"] = step = int(state["step"]) + 1
-                data = writable_data(p)
-                if wd != 0:
-                    g = g + wd * data
+            for p, xp, g, state, data in self._grads(group):
+                step = state["step"]
+                g = apply_weight_decay(g, data, lr, wd, False)
                 clr = lr / (1 + (step - 1) * decay)
                 s = state["sum"]._data
                 s += g * g

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_nonneg, check_range, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
+from minigrad.optim._params import apply_weight_decay
+from minigrad.optim.optimizer import Optimizer, ParamsT, zeros_state
+from minigrad.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
 
@@ -67,34 +69,23 @@ class Adam(Optimizer):
         check_range(name, "betas[0]", betas[0], 0.0, 1.0)
         check_range(name, "betas[1]", betas[1], 0.0, 1.0)
 
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state["exp_avg"] = zeros_state(p)
+        state["exp_avg_sq"] = zeros_state(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_state(p)
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            amsgrad, maximize = group["amsgrad"], group["maximize"]
+            amsgrad = group["amsgrad"]
             decoupled = group.get("decoupled_weight_decay", self._decoupled)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = p._backend.xp
-                g = grad_data(type(self).__name__, p)
-                g = -g if maximize else g
-                state = self.param_state(p)
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = zeros_state(p)
-                data = writable_data(p)
-                if wd != 0:
-                    if decoupled:
-                        data *= 1 - lr * wd
-                    else:
-                        g = g + wd * data
-                state["step"] = step = int(state["step"]) + 1
+            for p, xp, g, state, data in self._grads(group):
+                g = apply_weight_decay(g, data, lr, wd, decoupled)
+                step = state["step"]
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 m += (1 - beta1) * (g - m)
                 v *= beta2

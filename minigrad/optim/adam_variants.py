@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_betas, check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
+from minigrad.optim._params import apply_weight_decay
+from minigrad.optim.optimizer import Optimizer, ParamsT, zeros_state
 from minigrad.tensor import Tensor
 
 __all__ = ["Adamax", "NAdam", "RAdam"]
@@ -68,26 +69,18 @@ class Adamax(Optimizer):
             check_nonneg("Adamax", key, group[key])
         check_betas("Adamax", group["betas"])
 
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        _moments(state, p, "exp_inf")
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = p._backend.xp
-                g = grad_data(type(self).__name__, p)
-                g = -g if group["maximize"] else g
-                state = self.param_state(p)
-                if not state:
-                    state["step"] = 0
-                    _moments(state, p, "exp_inf")
-                state["step"] = step = int(state["step"]) + 1
-                data = writable_data(p)
-                if wd != 0:
-                    g = g + wd * data
+            for p, xp, g, state, data in self._grads(group):
+                step = state["step"]
+                g = apply_weight_decay(g, data, lr, wd, False)
                 m, u = state["exp_avg"]._data, state["exp_inf"]._data
                 m += (1 - beta1) * (g - m)
                 u *= beta2
@@ -140,31 +133,20 @@ class NAdam(Optimizer):
             check_nonneg("NAdam", key, group[key])
         check_betas("NAdam", group["betas"])
 
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state["mu_product"] = 1.0
+        _moments(state, p, "exp_avg_sq")
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            psi = group["momentum_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = p._backend.xp
-                g = grad_data(type(self).__name__, p)
-                g = -g if group["maximize"] else g
-                state = self.param_state(p)
-                if not state:
-                    state["step"] = 0
-                    state["mu_product"] = 1.0
-                    _moments(state, p, "exp_avg_sq")
-                state["step"] = step = int(state["step"]) + 1
-                data = writable_data(p)
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        data *= 1 - lr * wd
-                    else:
-                        g = g + wd * data
+            psi, decoupled = group["momentum_decay"], group["decoupled_weight_decay"]
+            for p, xp, g, state, data in self._grads(group):
+                step = state["step"]
+                g = apply_weight_decay(g, data, lr, wd, decoupled)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
                 state["mu_product"] = mu_product = float(state["mu_product"]) * mu
@@ -221,6 +203,9 @@ class RAdam(Optimizer):
             check_nonneg("RAdam", key, group[key])
         check_betas("RAdam", group["betas"])
 
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        _moments(state, p, "exp_avg_sq")
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = self._eval_closure(closure)
@@ -228,23 +213,10 @@ class RAdam(Optimizer):
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = p._backend.xp
-                g = grad_data(type(self).__name__, p)
-                g = -g if group["maximize"] else g
-                state = self.param_state(p)
-                if not state:
-                    state["step"] = 0
-                    _moments(state, p, "exp_avg_sq")
-                state["step"] = step = int(state["step"]) + 1
-                data = writable_data(p)
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        data *= 1 - lr * wd
-                    else:
-                        g = g + wd * data
+            decoupled = group["decoupled_weight_decay"]
+            for p, xp, g, state, data in self._grads(group):
+                step = state["step"]
+                g = apply_weight_decay(g, data, lr, wd, decoupled)
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 m += (1 - beta1) * (g - m)
                 v *= beta2

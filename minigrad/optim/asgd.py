@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
+from minigrad.optim._params import apply_weight_decay
+from minigrad.optim.optimizer import Optimizer, ParamsT, zeros_state
+from minigrad.tensor import Tensor
 
 __all__ = ["ASGD"]
 
@@ -59,24 +61,18 @@ class ASGD(Optimizer):
         for key in ("lr", "weight_decay"):
             check_nonneg("ASGD", key, group[key])
 
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state.update(eta=float(group["lr"]), mu=1.0, ax=zeros_state(p))
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
             wd = group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = grad_data(type(self).__name__, p)
-                g = -g if group["maximize"] else g
-                state = self.param_state(p)
-                if not state:
-                    state.update(step=0, eta=float(lr), mu=1.0, ax=zeros_state(p))
-                state["step"] = step = int(state["step"]) + 1
-                data = writable_data(p)
-                if wd != 0:
-                    g = g + wd * data
+            for p, _, g, state, data in self._grads(group):
+                step = state["step"]
+                g = apply_weight_decay(g, data, lr, wd, False)
                 eta, mu = float(state["eta"]), float(state["mu"])
                 data *= 1 - lambd * eta
                 data -= eta * g

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from minigrad.errors import MinigradTypeError, ShapeError
@@ -228,6 +228,43 @@ class Optimizer:
             ) is not atype:
                 state[key] = _cast_like(value, p, key)
         return state
+
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        """Fill the new state of ``p`` (``step`` is already 0); optimizers that step through
+        ``_grads`` override it."""
+
+    def _grads(
+        self, group: dict[str, Any], stateful: bool = True
+    ) -> Iterator[tuple[Tensor, Any, Any, dict[str, Any] | None, Any]]:
+        """The first-order step's prologue: ``(p, xp, g, state, data)`` for each parameter of
+        ``group`` that has a gradient, in order.
+
+        ``g`` is the checked gradient array (negated when ``group["maximize"]``), ``xp`` the
+        parameter's array module and ``data`` its writable array. ``state`` is ``p``'s state:
+        on first use ``step = 0`` and ``_init_state`` fills the rest; then ``step`` is counted
+        up by one. Not ``stateful``: the state is not touched (None).
+
+        >>> import minigrad as mg
+        >>> w = mg.ones(2, requires_grad=True); opt = mg.optim.Adam([w], maximize=True)
+        >>> w.grad = mg.ones(2)
+        >>> [(g.tolist(), s["step"]) for _, _, g, s, _ in opt._grads(opt.param_groups[0])]
+        [([-1.0, -1.0], 1)]
+        """
+        name = type(self).__name__
+        maximize = group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = grad_data(name, p)
+            g = -g if maximize else g
+            state = None
+            if stateful:
+                state = self.param_state(p)
+                if not state:
+                    state["step"] = 0
+                    self._init_state(group, p, state)
+                state["step"] = int(state["step"]) + 1
+            yield p, p._backend.xp, g, state, writable_data(p)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: drop them (default) or fill them with 0."""

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data, zeros_state
+from minigrad.optim._params import apply_weight_decay
+from minigrad.optim.optimizer import Optimizer, ParamsT, zeros_state
+from minigrad.tensor import Tensor
 
 __all__ = ["RMSprop"]
 
@@ -55,30 +57,21 @@ class RMSprop(Optimizer):
         for key in ("lr", "alpha", "eps", "weight_decay", "momentum"):
             check_nonneg("RMSprop", key, group[key])
 
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state["square_avg"] = zeros_state(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = zeros_state(p)
+        if group["centered"]:
+            state["grad_avg"] = zeros_state(p)
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
             mom, centered = group["momentum"], group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = p._backend.xp
-                g = grad_data(type(self).__name__, p)
-                g = -g if group["maximize"] else g
-                state = self.param_state(p)
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = zeros_state(p)
-                    if mom > 0:
-                        state["momentum_buffer"] = zeros_state(p)
-                    if centered:
-                        state["grad_avg"] = zeros_state(p)
-                state["step"] = int(state["step"]) + 1
-                data = writable_data(p)
-                if wd != 0:
-                    g = g + wd * data
+            for p, xp, g, state, data in self._grads(group):
+                g = apply_weight_decay(g, data, lr, wd, False)
                 v = state["square_avg"]._data
                 v *= alpha
                 v += (1 - alpha) * (g * g)

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.optim._check import check_nonneg, impl_options
-from minigrad.optim.optimizer import Optimizer, ParamsT, grad_data, writable_data
+from minigrad.optim._params import apply_weight_decay
+from minigrad.optim.optimizer import Optimizer, ParamsT
 from minigrad.tensor import Tensor
 
 __all__ = ["SGD"]
@@ -64,14 +65,9 @@ class SGD(Optimizer):
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = grad_data(type(self).__name__, p)
-                d = -d if maximize else d
-                if wd != 0:
-                    d = d + wd * p._data
+            wd, nesterov = group["weight_decay"], group["nesterov"]
+            for p, _, d, _, data in self._grads(group, stateful=False):
+                d = apply_weight_decay(d, data, lr, wd, False)
                 if mom != 0:
                     state = self.param_state(p)
                     buf = state.get("momentum_buffer")
@@ -83,7 +79,6 @@ class SGD(Optimizer):
                         b *= mom
                         b += d if damp == 0 else (1 - damp) * d
                     d = d + mom * buf._data if nesterov else buf._data
-                data = writable_data(p)
                 data -= lr * d
                 p._version += 1
         return loss
