@@ -169,6 +169,10 @@ def test_cli_val_split_alone_records_validation_and_holds_out_samples(
     assert not metrics["stopped_early"] and len(metrics["epochs"]) == 2
     assert all(e["val_loss"] is not None for e in metrics["epochs"])
     assert (out / BEST_CHECKPOINT_NAME).is_file()
+    # a new run in the same folder without --val-split leaves no stale best.mg behind
+    assert main(["train", *QUICK, "--epochs", "1", "--out", str(out)]) == 0
+    assert not (out / BEST_CHECKPOINT_NAME).exists()
+    assert "best_epoch" not in json.loads((out / "metrics.json").read_text())
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -209,6 +209,9 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
                        os.path.join("runs", f"{settings['model']}-{settings['dataset']}"))
     if rank0:
         _check_writable(out)
+        stale = os.path.join(out, BEST_CHECKPOINT_NAME)
+        if checkpoint is None and os.path.isfile(stale):  # an earlier run's best epoch
+            os.remove(stale)
     verbose = not args.quiet and rank0
     mg.manual_seed(settings["seed"])
     train_set, val_set = split_validation(_tensors(settings, True, settings["data"],
