@@ -7,7 +7,7 @@ matrices only), linear warm-up then cosine, gradients clipped to norm 1. Then it
 The same run from the command line: ``minigrad train --model char-gpt --dataset stdlib-text``
 and ``minigrad sample runs/char-gpt-stdlib-text/checkpoint.mg --prompt "def "``. Run:
 
-    python examples/char_gpt.py --iters 200
+    python examples/char_gpt.py --iters 1000
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from minigrad.training.lm import WarmupCosine, estimate_loss
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iters", type=int, default=200)
+    parser.add_argument("--iters", type=int, default=1000)
     parser.add_argument("--prompt", default="def ")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -39,7 +39,7 @@ def main() -> None:
     model = CharGPT(vocab_size=corpus.vocab_size, block_size=block, n_layer=4, n_head=4,
                     n_embd=128)
     optimizer = AdamW(decay_groups(model, weight_decay=0.1), lr=2e-3, betas=(0.9, 0.99))
-    schedule = LambdaLR(optimizer, WarmupCosine(warmup=30, total=args.iters, min_ratio=0.1))
+    schedule = LambdaLR(optimizer, WarmupCosine(warmup=50, total=args.iters, min_ratio=0.1))
 
     start = time.perf_counter()
     for step in range(args.iters):
@@ -50,7 +50,7 @@ def main() -> None:
         clip_grad_norm_(model.parameters(), max_norm=1.0)
         optimizer.step()
         schedule.step()
-        if (step + 1) % 50 == 0:
+        if (step + 1) % 200 == 0:
             val = estimate_loss(model, corpus, "val", block, batch, batches=10)
             print(f"iter {step + 1}  train {loss.item():.3f}  val {val:.3f} nats/char  "
                   f"({time.perf_counter() - start:.0f} s)")

@@ -41,10 +41,10 @@ RECIPES: dict[str, dict[str, Any]] = {
              "lr_schedule": "exponential", "lr_gamma": 0.5, "grad_clip": 1.0},
     # a fixed budget of iterations (nanoGPT's small character recipe, shortened): AdamW with
     # decay on matrices only, betas (0.9, 0.99), linear warm-up then cosine to lr/10
-    "char-gpt": {"optimizer": "adamw", "lr": 2e-3, "batch_size": 32, "iters": 200,
+    "char-gpt": {"optimizer": "adamw", "lr": 2e-3, "batch_size": 32, "iters": 1000,
                  "block_size": 64, "n_layer": 4, "n_head": 4, "n_embd": 128, "dropout": 0.0,
-                 "warmup": 30, "min_lr_ratio": 0.1, "weight_decay": 0.1,
-                 "betas": [0.9, 0.99], "grad_clip": 1.0, "eval_interval": 50,
+                 "warmup": 50, "min_lr_ratio": 0.1, "weight_decay": 0.1,
+                 "betas": [0.9, 0.99], "grad_clip": 1.0, "eval_interval": 200,
                  "eval_batches": 10, "lr_schedule": "warmup-cosine"},
 }
 _FALLBACK = {"optimizer": "sgd", "lr": 0.1, "batch_size": 64, "epochs": 3,
