@@ -156,11 +156,12 @@ def test_import_minigrad_does_not_import_tensorboard() -> None:
 def test_cli_tensorboard_flag(tmp_path: Path) -> None:
     logs = tmp_path / "tb"
     assert main(["train", "--model", "mlp", "--epochs", "2", "--dataset", "synthetic",
-                 "--synthetic-size", "200", "--batch-size", "50", "--quiet",
-                 "--out", str(tmp_path / "out"), "--tensorboard", str(logs)]) == 0
+                 "--synthetic-size", "200", "--batch-size", "50", "--quiet", "--val-split",
+                 "0.2", "--out", str(tmp_path / "out"), "--tensorboard", str(logs)]) == 0
     acc = _read(logs)
     tags = acc.Tags()
-    for tag in ("Loss/train", "Loss/test", "Accuracy/train", "Accuracy/test", "LearningRate"):
+    for tag in ("Loss/train", "Loss/test", "Loss/val", "Accuracy/train", "Accuracy/test",
+                "Accuracy/val", "LearningRate"):
         assert [e.step for e in acc.Scalars(tag)] == [1, 2], tag
     norms = [t for t in tags["scalars"] if t.startswith("GradNorm/")]
     hists = [t for t in tags["histograms"] if t.startswith("Gradients/")]

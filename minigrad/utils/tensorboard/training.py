@@ -70,7 +70,7 @@ class TensorBoardLogger:
         """Write the run's scalar ``settings`` and ``final`` metrics to the HParams tab (when
         an epoch completed), then close the event files."""
         metrics = {f"hparam/{k}": float(v) for k, v in (final or {}).items()
-                   if k in _SCALARS and v is not None}
+                   if k in _SCALARS and k != "lr" and v is not None}
         if metrics:
             hp = {k: v for k, v in (settings or {}).items()
                   if isinstance(v, (bool, int, float, str))}
