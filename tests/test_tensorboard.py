@@ -169,3 +169,15 @@ def test_cli_tensorboard_flag(tmp_path: Path) -> None:
     assert all(e.value > 0 for t in norms for e in acc.Scalars(t))
     assert all(h.step in (1, 2) for t in hists for h in acc.Histograms(t))
     assert "_hparams_/session_start_info" in acc.PluginTagToContent("hparams")
+
+
+def test_cli_resume_purges_the_interrupted_epochs(tmp_path: Path) -> None:
+    logs, out = tmp_path / "tb", tmp_path / "out"
+    args = ["train", "--model", "logreg", "--dataset", "synthetic", "--synthetic-size", "100",
+            "--batch-size", "50", "--quiet", "--tensorboard", str(logs)]
+    assert main([*args, "--epochs", "1", "--out", str(out)]) == 0
+    with SummaryWriter(logs) as w:  # a crashed run got further: epoch 2 logged, not saved
+        w.add_scalar("Loss/train", 99.0, 2)
+    assert main([*args, "--epochs", "2", "--resume", str(out / "checkpoint.mg")]) == 0
+    loss = _read(logs).Scalars("Loss/train")
+    assert [e.step for e in loss] == [1, 2] and loss[-1].value != 99.0

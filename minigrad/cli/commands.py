@@ -248,7 +248,8 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
               file=sys.stderr)
     recorder = (_grad_recorder(model, max(1, len(train_loader) // 50))
                 if args.plot_grads else None)
-    tb = _tensorboard(args.tensorboard, model) if args.tensorboard and rank0 else None
+    tb = (_tensorboard(args.tensorboard, model, start + 1 if checkpoint is not None else None)
+          if args.tensorboard and rank0 else None)
     result = fit(model, optimizer, train_loader, test_loader, epochs=settings["epochs"],
                  scheduler=scheduler, out_dir=out if rank0 else None, config=settings,
                  start_epoch=start, history=history,
@@ -358,11 +359,11 @@ def _grad_recorder(model: Any, every: int) -> Any:
     return GradientFlow(model, every=every)
 
 
-def _tensorboard(log_dir: str, model: Any) -> Any:
+def _tensorboard(log_dir: str, model: Any, purge_step: int | None) -> Any:
     try:
         from minigrad.utils.tensorboard.training import TensorBoardLogger
 
-        return TensorBoardLogger(log_dir, model)
+        return TensorBoardLogger(log_dir, model, purge_step)
     except ImportError as e:
         raise UserError(f"--tensorboard: {e}") from e
 

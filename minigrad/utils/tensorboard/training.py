@@ -32,12 +32,14 @@ class TensorBoardLogger:
     """Log a training run of ``model`` to ``log_dir`` with a
     :class:`~minigrad.utils.tensorboard.SummaryWriter` (tags ``Loss/train``, ``Loss/test``,
     ``Accuracy/train``, ``Accuracy/test``, ``LearningRate``, ``GradNorm/<param>``,
-    ``Gradients/<param>``; the step is the epoch)."""
+    ``Gradients/<param>``; the step is the epoch). ``purge_step``: the first epoch of a
+    resumed run (TensorBoard then drops events an interrupted run wrote from that epoch on)."""
 
-    def __init__(self, log_dir: str | os.PathLike[str], model: Any) -> None:
+    def __init__(self, log_dir: str | os.PathLike[str], model: Any,
+                 purge_step: int | None = None) -> None:
         from minigrad.utils.tensorboard import SummaryWriter
 
-        self.writer = SummaryWriter(log_dir)
+        self.writer = SummaryWriter(log_dir, purge_step=purge_step)
         self.params = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
         self._norm_sums: dict[str, Any] = {}
         self._steps = 0
