@@ -14,7 +14,7 @@ import pytest
 import minigrad as mg
 from minigrad import nn
 from minigrad.cli import main
-from minigrad.cli.commands import split_validation
+from minigrad.cli.early_stopping import split_validation
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.training import (
     BEST_CHECKPOINT_NAME,

@@ -20,6 +20,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.cli import distributed as cli_dist
+from minigrad.cli import early_stopping as cli_es
 from minigrad.data import (
     MNIST,
     DataLoader,
@@ -33,10 +34,8 @@ from minigrad.data import (
 )
 from minigrad.models import build_model, input_options, model_kind
 from minigrad.training import (
-    BEST_CHECKPOINT_NAME,
     CHECKPOINT_NAME,
     CheckpointError,
-    best_epoch,
     build_optimizer,
     build_scheduler,
     evaluate,
@@ -47,7 +46,7 @@ from minigrad.training import (
 )
 
 __all__ = ["UserError", "check_settings", "dispatch", "load_dataset", "resolve_settings",
-           "run_eval", "run_train", "split_validation"]
+           "run_eval", "run_train"]
 
 # the options a run is made of: stored in the checkpoint so `eval` and `--resume` rebuild it
 _SETTINGS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
@@ -117,27 +116,6 @@ def _first(ds: TensorDataset, limit: int | None) -> Any:
     return Subset(ds, np.arange(limit))
 
 
-def split_validation(ds: Any, fraction: float | None, seed: int) -> tuple[Any, Any]:
-    """``(train, validation)``: ``round(fraction * len(ds))`` samples held out, drawn by a
-    permutation seeded with ``seed`` (the same split on every run and on ``--resume``);
-    ``(ds, None)`` without a fraction.
-
-    >>> import minigrad as mg
-    >>> tr, va = split_validation(TensorDataset(mg.arange(10)), 0.2, seed=0)
-    >>> len(tr), len(va), sorted(set(tr.indices) | set(va.indices)) == list(range(10))
-    (8, 2, True)
-    """
-    if fraction is None:
-        return ds, None
-    n = len(ds)
-    n_val = round(fraction * n)
-    if not 1 <= n_val < n:
-        raise UserError(f"--val-split {fraction:g} of {n} training samples leaves {n_val} for "
-                        f"validation and {n - n_val} for training; each needs at least one")
-    perm = np.random.default_rng(seed).permutation(n)
-    return Subset(ds, np.sort(perm[n_val:])), Subset(ds, np.sort(perm[:n_val]))
-
-
 def _tensors(settings: dict[str, Any], train: bool, root: str | None, device: str,
              command: str = "train") -> Any:
     ds = load_dataset(settings["dataset"], train, root, settings["synthetic_size"],
@@ -190,12 +168,7 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
     check_settings(settings, args)
     if settings["data"] is not None:  # kept in the checkpoint: eval and --resume find it
         settings["data"] = os.path.abspath(settings["data"])
-    best = best_epoch(checkpoint["history"]) if checkpoint is not None else None
-    if (best is not None and settings["early_stopping"] is not None
-            and checkpoint["epoch"] - best["epoch"] >= settings["early_stopping"]):
-        raise UserError(f"the run in {args.resume} stopped early at epoch {checkpoint['epoch']}"
-                        f" (best epoch {best['epoch']}, patience {settings['early_stopping']}); "
-                        f"pass a larger --early-stopping PATIENCE to train it further")
+    cli_es.check_resume(checkpoint, settings, args.resume, UserError)
     if checkpoint is not None and checkpoint["epoch"] >= settings["epochs"]:
         raise UserError(f"the run in {args.resume} already finished epoch "
                         f"{checkpoint['epoch']} of {settings['epochs']}; pass --epochs N with "
@@ -209,14 +182,13 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
                        os.path.join("runs", f"{settings['model']}-{settings['dataset']}"))
     if rank0:
         _check_writable(out)
-        stale = os.path.join(out, BEST_CHECKPOINT_NAME)
-        if checkpoint is None and os.path.isfile(stale):  # an earlier run's best epoch
-            os.remove(stale)
+        if checkpoint is None:
+            cli_es.remove_stale_best(out)
     verbose = not args.quiet and rank0
     mg.manual_seed(settings["seed"])
-    train_set, val_set = split_validation(_tensors(settings, True, settings["data"],
-                                                   args.device),
-                                          settings["val_split"], settings["seed"])
+    train_set, val_set = cli_es.split_validation(
+        _tensors(settings, True, settings["data"], args.device), settings["val_split"],
+        settings["seed"], UserError)
     test_set = _tensors(settings, False, settings["data"], args.device)
     model = build_model(settings["model"]).to(args.device)
     optimizer = build_optimizer(settings["optimizer"], model.parameters(), lr=settings["lr"],
@@ -272,10 +244,7 @@ def run_train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None
     status = ("interrupted" if result.interrupted else
               "stopped early" if result.stopped_early else "done")
     if final and result.best is not None:
-        print(f"best epoch {result.best['epoch']}: val loss {result.best['val_loss']:.4f}, val "
-              f"accuracy {100 * result.best['val_acc']:.2f}%, test accuracy "
-              f"{100 * result.best['test_acc']:.2f}%; checkpoint "
-              f"{os.path.join(out, BEST_CHECKPOINT_NAME)}")
+        print(cli_es.best_line(result.best, out))
     if final:
         print(f"{status}: {settings['model']} on {settings['dataset']}, epoch {final['epoch']}"
               f"/{settings['epochs']}: test accuracy {100 * final['test_acc']:.2f}% "
@@ -327,12 +296,7 @@ def check_settings(settings: dict[str, Any], args: argparse.Namespace) -> None:
                         ("--synthetic-size", "synthetic_size"), ("--lr-step", "lr_step"),
                         ("--grad-clip", "grad_clip")):
         _positive(option, settings.get(key))
-    _positive("--early-stopping", settings.get("early_stopping"))
-    if settings.get("val_split") is not None and not 0 < settings["val_split"] < 1:
-        raise UserError(f"--val-split must be in (0, 1), got {settings['val_split']}")
-    if settings.get("early_stopping") is not None and settings.get("val_split") is None:
-        raise UserError("--early-stopping needs --val-split FRACTION (the validation set whose "
-                        "loss it watches)")
+    cli_es.check_options(settings, UserError)
     for option, key in (("--momentum", "momentum"), ("--weight-decay", "weight_decay")):
         if settings.get(key) is not None and not settings[key] >= 0:
             raise UserError(f"{option} must be >= 0, got {settings[key]}")
