@@ -14,8 +14,8 @@ import importlib.util
 import json
 import os
 import pickle
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 import time
