@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 import warnings
 from typing import Any
 
@@ -207,6 +208,9 @@ def _abort_on_exception(exc_type: Any, exc: Any, tb: Any) -> None:
     previous(exc_type, exc, tb)
     sys.stderr.flush()
     if _WORLD.comm is not None:
+        # give the launcher a moment to forward the traceback before it kills every rank
+        # (mpiexec's I/O forwarding otherwise may cut it off mid-line)
+        time.sleep(0.5)
         _WORLD.comm.abort(1)
 
 
