@@ -10,16 +10,12 @@ Size([1, 4, 4, 4, 4])
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from minigrad import creation
 from minigrad.nn import functional as F
-from minigrad.nn import init
 from minigrad.nn.conv import mode_padding
-from minigrad.nn.conv_transpose import _ntuple
+from minigrad.nn.conv_transpose import _ntuple, init_conv_parameters, reset_conv_parameters
 from minigrad.nn.module import Module
-from minigrad.nn.parameter import Parameter
 from minigrad.ops.conv3d import conv3d
 from minigrad.tensor import Tensor
 
@@ -59,22 +55,12 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = mode_padding(
             name, padding_mode, self.padding, self.kernel_size, self.dilation)
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(creation.empty(*shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        init_conv_parameters(self, (out_channels, in_channels // groups, *self.kernel_size),
+                             out_channels, bias, dtype, device)
 
     def reset_parameters(self) -> None:
         """Re-draw ``weight`` and ``bias`` as PyTorch: ``U(-1/√fan_in, 1/√fan_in)``."""
-        fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-        if self.weight.numel():
-            init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        reset_conv_parameters(self)
 
     def _conv(self, input: Tensor, padding: Any) -> Tensor:  # pragma: no cover - interface
         raise NotImplementedError

@@ -39,6 +39,28 @@ def _ntuple(op: str, arg: str, value: Any, n: int, minimum: int) -> tuple[int, .
     return items
 
 
+def init_conv_parameters(module: Module, weight_shape: tuple[int, ...], out_channels: int,
+                         bias: bool, dtype: Any, device: Any) -> None:
+    """Give a convolution module its ``weight`` and (or a None) ``bias``, then draw them."""
+    module.weight = Parameter(creation.empty(*weight_shape, dtype=dtype, device=device))
+    if bias:
+        module.bias = Parameter(creation.empty(out_channels, dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+    module.reset_parameters()  # type: ignore[operator]
+
+
+def reset_conv_parameters(module: Any) -> None:
+    """PyTorch's draw for any convolution: ``kaiming_uniform_(a=√5)`` on the weight, and
+    ``U(-1/√fan_in, 1/√fan_in)`` on the bias, with ``fan_in = weight.shape[1] · kernel``."""
+    fan_in = module.weight.shape[1] * math.prod(module.kernel_size)
+    if module.weight.numel():
+        init.kaiming_uniform_(module.weight, a=math.sqrt(5))
+    if module.bias is not None:
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        init.uniform_(module.bias, -bound, bound)
+
+
 class _ConvTransposeNd(Module):
     n = 2
 
@@ -66,22 +88,12 @@ class _ConvTransposeNd(Module):
         self.output_padding = _ntuple(name, "output_padding", output_padding, n, 0)
         self.dilation = _ntuple(name, "dilation", dilation, n, 1)
         self.padding_mode = padding_mode
-        shape = (in_channels, out_channels // groups, *self.kernel_size)
-        self.weight = Parameter(creation.empty(*shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        init_conv_parameters(self, (in_channels, out_channels // groups, *self.kernel_size),
+                             out_channels, bias, dtype, device)
 
     def reset_parameters(self) -> None:
         """Re-draw ``weight`` and ``bias`` (PyTorch's default; see the module docstring)."""
-        fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-        if self.weight.numel():
-            init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        reset_conv_parameters(self)
 
     def _output_padding(self, input: Tensor, output_size: Sequence[int] | None
                         ) -> tuple[int, ...]:
