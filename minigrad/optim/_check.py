@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["check_betas", "check_closed", "check_nonneg", "check_range", "impl_options"]
+__all__ = [
+    "check_adam_group", "check_betas", "check_closed", "check_nonneg", "check_range",
+    "impl_options",
+]
 
 
 def check_nonneg(op: str, name: str, value: Any) -> None:
@@ -31,6 +34,14 @@ def check_betas(op: str, betas: Any) -> None:
         raise ValueError(f"{op}: `betas` must be a pair (beta1, beta2), got {betas!r}")
     check_range(op, "betas[0]", betas[0], 0.0, 1.0)
     check_range(op, "betas[1]", betas[1], 0.0, 1.0)
+
+
+def check_adam_group(op: str, group: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
+    """The checks every Adam-family group shares: ``lr``, ``eps``, ``weight_decay`` (and
+    ``extra``) non-negative, ``betas`` a pair in [0, 1)."""
+    for key in ("lr", "eps", "weight_decay", *extra):
+        check_nonneg(op, key, group[key])
+    check_betas(op, group["betas"])
 
 
 def impl_options(op: str, **options: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_nonneg, check_range, impl_options
+from minigrad.optim._check import check_adam_group, impl_options
 from minigrad.optim._params import apply_weight_decay
 from minigrad.optim.optimizer import Optimizer, ParamsT, zeros_state
 from minigrad.tensor import Tensor
@@ -60,14 +60,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
-        for key in ("lr", "eps", "weight_decay"):
-            check_nonneg(name, key, group[key])
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"{name}: `betas` must be a pair (beta1, beta2), got {betas!r}")
-        check_range(name, "betas[0]", betas[0], 0.0, 1.0)
-        check_range(name, "betas[1]", betas[1], 0.0, 1.0)
+        check_adam_group(type(self).__name__, group)
 
     def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
         state["exp_avg"] = zeros_state(p)

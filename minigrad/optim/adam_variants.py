@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.optim._check import check_betas, check_nonneg, impl_options
+from minigrad.optim._check import check_adam_group, impl_options
 from minigrad.optim._params import apply_weight_decay
 from minigrad.optim.optimizer import Optimizer, ParamsT, zeros_state
 from minigrad.tensor import Tensor
@@ -65,9 +65,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "eps", "weight_decay"):
-            check_nonneg("Adamax", key, group[key])
-        check_betas("Adamax", group["betas"])
+        check_adam_group("Adamax", group)
 
     def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
         _moments(state, p, "exp_inf")
@@ -129,9 +127,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "eps", "weight_decay", "momentum_decay"):
-            check_nonneg("NAdam", key, group[key])
-        check_betas("NAdam", group["betas"])
+        check_adam_group("NAdam", group, extra=("momentum_decay",))
 
     def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
         state["mu_product"] = 1.0
@@ -199,9 +195,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "eps", "weight_decay"):
-            check_nonneg("RAdam", key, group[key])
-        check_betas("RAdam", group["betas"])
+        check_adam_group("RAdam", group)
 
     def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
         _moments(state, p, "exp_avg_sq")
