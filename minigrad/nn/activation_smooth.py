@@ -2,7 +2,7 @@
 ``Mish``, ``Softsign``, ``Tanhshrink``, ``LogSigmoid``, with PyTorch's arguments.
 
 ``inplace=True`` writes the result into the input tensor (see
-:func:`minigrad.ops.activation.apply_inplace`).
+:func:`minigrad.ops._activation_args.apply_inplace`).
 
 >>> import minigrad as mg
 >>> from minigrad import nn

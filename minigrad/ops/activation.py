@@ -1,6 +1,6 @@
 """Smooth activations (GELU, SiLU, Softplus, ELU, SELU, CELU, Mish, Softsign, Tanhshrink,
 LogSigmoid), each one op with its own backward written over ``m``, so gradients of gradients
-work; plus :func:`apply_inplace`, torch's ``inplace=True`` for every activation.
+work (``inplace=True`` goes through :func:`minigrad.ops._activation_args.apply_inplace`).
 
 Only the names PyTorch also has at the top level (``torch.selu``, ``torch.celu`` …) join
 ``minigrad.<name>``; the rest are reached as ``minigrad.nn.functional.<name>``.
@@ -15,11 +15,8 @@ Only the names PyTorch also has at the top level (``torch.selu``, ``torch.celu``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
-from minigrad.errors import MinigradTypeError
-from minigrad.grad_mode import STATE
 from minigrad.gradmath import register_math
 from minigrad.op import Op
 from minigrad.ops.loss_regression import LogSigmoid
@@ -27,7 +24,7 @@ from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.tensor import Tensor
 
 from . import special
-from ._util import check_tensor
+from ._activation_args import apply_inplace, float_input
 
 __all__ = ["celu", "celu_", "log_softmax", "selu", "selu_", "softmax"]
 TENSOR_METHODS = ("log_softmax", "softmax")  # torch.softmax, Tensor.softmax (ops/softmax.py)
@@ -212,41 +209,6 @@ class Tanhshrink(_Activation):
 for _name, _cls in [("gelu", Gelu), ("silu", Silu), ("softplus", Softplus), ("elu", Elu),
                     ("mish", Mish), ("softsign", Softsign), ("tanhshrink", Tanhshrink)]:
     register_math(_name, _cls)
-
-
-# ---------------------------------------------------------------------------- helpers
-def float_input(input: Any, op: str) -> Tensor:
-    """``input`` if it is a floating-point Tensor, else a clear error (as PyTorch's).
-
-    >>> import minigrad as mg
-    >>> float_input(mg.tensor([1, 2]), "gelu")
-    Traceback (most recent call last):
-    ...
-    minigrad.errors.MinigradTypeError: gelu: expected a floating-point input, got dtype int64
-    """
-    check_tensor(input, op)
-    if input.dtype.kind != "f":
-        raise MinigradTypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
-    return input
-
-
-def apply_inplace(fn: Callable[..., Tensor], input: Tensor, op: str, **params: Any) -> Tensor:
-    """Write ``fn(input, **params)`` into ``input``'s storage and return ``input`` (version
-    bumped, graph taken over), as PyTorch's ``inplace=True`` and ``F.<op>_``.
-
-    A leaf that requires grad is refused, as in PyTorch. When recording, the op sees a copy
-    of the old values, so a backward that needs its input still finds them.
-
-    >>> import minigrad as mg
-    >>> x = mg.tensor([-1.0, 2.0])
-    >>> apply_inplace(mg.relu, x, "relu") is x, x.tolist()
-    (True, [0.0, 2.0])
-    """
-    check_tensor(input, op + "_")
-    src = input
-    if STATE.grad_enabled and input._requires_grad and input.grad_fn is not None:
-        src = Tensor._make(input._data.copy(), input.grad_fn)
-    return input._assign(fn(src, **params), op + "_")
 
 
 # ---------------------------------------------------------------------------- public

@@ -15,7 +15,8 @@ from typing import Any
 from minigrad.errors import ShapeError
 from minigrad.gradmath import register_math
 from minigrad.op import Op
-from minigrad.ops.activation import _Activation, apply_inplace, float_input
+from minigrad.ops._activation_args import apply_inplace, float_input
+from minigrad.ops.activation import _Activation
 from minigrad.ops.elementwise import leaky_relu as _leaky_relu
 from minigrad.ops.elementwise import relu as _relu
 from minigrad.tensor import Tensor

@@ -15,10 +15,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from minigrad.errors import MinigradTypeError, ShapeError
+from minigrad.errors import ShapeError
 from minigrad.gradmath import register_math
 from minigrad.tensor import Tensor
 
+from ._activation_args import float_input
 from ._util import check_tensor, normalize_dim, normalize_dims
 from .reduce import _Reduction, amax, amin
 
@@ -58,15 +59,6 @@ class VectorNorm(_Reduction):
 register_math("vector_norm", VectorNorm)
 
 
-def _float_input(input: Any, op: str) -> Tensor:
-    check_tensor(input, op)
-    if input._data.dtype.kind != "f":
-        raise MinigradTypeError(
-            f"{op}: expected a floating point tensor as input, got {input.dtype}"
-        )
-    return input
-
-
 def vector_norm(x: Tensor, ord: float = 2, dim: Any = None, keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """The ``ord``-norm of ``x`` over ``dim`` (all elements when None), as
@@ -79,7 +71,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim: Any = None, keepdim: bool = Fals
     >>> mg.linalg.vector_norm(mg.tensor([3.0, -4.0]), ord=float("inf"))
     tensor(4., dtype=float32, device='cpu')
     """
-    _float_input(x, "vector_norm")
+    float_input(x, "vector_norm")
     if dtype is not None:
         x = x.astype(dtype)
     if isinstance(ord, bool) or not isinstance(ord, (int, float)):
@@ -106,7 +98,7 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1),
     >>> mg.linalg.matrix_norm(mg.tensor([[1.0, -2.0], [3.0, 4.0]]), ord=1)
     tensor(6., dtype=float32, device='cpu')
     """
-    _float_input(A, "matrix_norm")
+    float_input(A, "matrix_norm")
     if dtype is not None:
         A = A.astype(dtype)
     if A.ndim < 2:
@@ -138,7 +130,7 @@ def linalg_norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = Fal
     >>> mg.linalg.norm(mg.ones(2, 2), ord="fro")
     tensor(2., dtype=float32, device='cpu')
     """
-    _float_input(A, "linalg.norm")
+    float_input(A, "linalg.norm")
     if isinstance(dim, int):
         dim = (dim,)
     if (dim is not None and len(dim) == 2) or (dim is None and ord is not None and A.ndim == 2):
@@ -162,7 +154,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
     >>> mg.tensor([1.0, -2.0]).norm(p=1)
     tensor(3., dtype=float32, device='cpu')
     """
-    _float_input(input, "norm")
+    float_input(input, "norm")
     if isinstance(p, str):
         if p != "fro":
             raise ValueError(f"norm: unsupported `p` {p!r} (supported: 'fro' and numbers)")
