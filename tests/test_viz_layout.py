@@ -10,7 +10,7 @@ import minigrad.nn.functional as F
 from minigrad import nn
 from minigrad.models import build_model
 from minigrad.viz import build_graph, capture, to_dot
-from minigrad.viz.dot import WRAP_OPS
+from minigrad.viz.layout import WRAP_OPS
 
 
 def _chain(n_ops: int) -> mg.Tensor:

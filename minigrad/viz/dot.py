@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from minigrad.errors import ShapeError
 from minigrad.viz.colors import NO_GRAD_COLOR, LogColorScale, format_norm, tick_label
 from minigrad.viz.graph import Graph, Node
+from minigrad.viz.layout import row_breaks
 
 __all__ = ["html_escape", "to_dot"]
 
@@ -35,8 +36,6 @@ _CLUSTER_FILLS = ("#f6f7fa", "#eceff5", "#e2e7f0")
 _CLUSTER_LINE = "#a9b2c3"
 _DIM = "#55657e"
 _RANKDIRS = ("TB", "BT", "LR", "RL")
-#: left-to-right pictures wrap their chain of ops into rows of about this many ops
-WRAP_OPS = 8
 
 
 def html_escape(text: object) -> str:
@@ -260,7 +259,7 @@ def dot_body(
     else:
         out += [_box_line(b, 1) for b in boxes]
     seen: set[tuple[str, str]] = set()
-    wraps = _row_breaks(graph, rep) if rankdir in ("LR", "RL") else set()
+    wraps = row_breaks(graph, rep) if rankdir in ("LR", "RL") else set()
     for e in graph.edges:
         key = (rep[e.src], rep[e.dst])
         if key[0] != key[1] and key not in seen:
@@ -275,37 +274,6 @@ def dot_body(
             out.append(f'\t{src} -> more [style=dashed color="#b59a3c"]\n')
     out += _caption(w, show_grads)
     return out
-
-
-def _row_breaks(graph: Graph, rep: dict[str, str]) -> set[tuple[str, str]]:
-    """The drawn edges where a sideways chain wraps to a new row: each op box gets its rank
-    (the longest path from the output), rows hold about :data:`WRAP_OPS` ranks, and an edge
-    from one row into the next stops constraining the layout, so the next row starts again
-    at the left. A leaf stays in the row of the op that uses it."""
-    ops = {rep[n.id] for n in graph.nodes if n.kind == "op"}
-    children: dict[str, list[str]] = {}
-    indegree: dict[str, int] = {b: 0 for b in ops}
-    for e in graph.edges:
-        a, b = rep[e.src], rep[e.dst]
-        if a != b and a in ops and b in ops and b not in children.get(a, []):
-            children.setdefault(a, []).append(b)
-            indegree[b] += 1
-    rank = {b: 0 for b in ops}
-    ready = [b for b in ops if indegree[b] == 0]
-    while ready:  # longest path in topological order (Kahn), no recursion
-        a = ready.pop()
-        for b in children.get(a, []):
-            rank[b] = max(rank[b], rank[a] + 1)
-            indegree[b] -= 1
-            if indegree[b] == 0:
-                ready.append(b)
-    ranks = max(rank.values(), default=0) + 1
-    if ranks <= WRAP_OPS:
-        return set()
-    rows = -(-ranks // WRAP_OPS)
-    per_row = -(-ranks // rows)  # balanced rows
-    return {(a, b) for a, bs in children.items() for b in bs
-            if rank[a] // per_row != rank[b] // per_row}
 
 
 def _box_line(b: _Box, depth: int) -> str:
